@@ -1,0 +1,62 @@
+// Builds a qunliao server: store, services and the fastify instance with every API family.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppSeed, Config } from './config.js';
+import { openStore, type Store } from './store/index.js';
+import { createServices, type Services } from './services/index.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { registerContext } from './http/context.js';
+import { errorHandler } from './http/errors.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import { registerFallbacks } from './http/routing.js';
+import { tokenRoutes } from './api/token/routes.js';
+import { usersRoutes } from './api/users/routes.js';
+
+export interface Qunliao {
+  server: FastifyInstance;
+  store: Store;
+  services: Services;
+  /** Credentials of an app created at start because none existed (printed once by main). */
+  generatedApp?: AppSeed;
+}
+
+export async function createQunliao(config: Config): Promise<Qunliao> {
+  const store = await openStore(config.db);
+  try {
+    const services = createServices(config, store);
+    const generatedApp = await services.apps.ensure(config.apps);
+    const server = await buildServer(config, services);
+    server.addHook('onClose', async () => store.close());
+    return { server, store, services, generatedApp };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function buildServer(config: Config, services: Services): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  server.setErrorHandler(errorHandler);
+  server.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  registerBodyParsers(server);
+  registerFallbacks(server);
+  registerContext(server, services);
+  if (config.rateLimit === 'easemob') await registerRateLimit(server);
+
+  await server.register(
+    async (api) => {
+      await api.register(tokenRoutes, { services });
+      await api.register(usersRoutes, { services });
+    },
+    { prefix: '/:org/:app' },
+  );
+  return server;
+}

@@ -1,0 +1,169 @@
+// The one place that reads process.env and the command line. Everything else receives a Config.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+export interface AppSeed {
+  org: string;
+  app: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export interface Limits {
+  /** Users per batch registration (REFERENCE §2b: 60). */
+  registerBatch: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  db: DatabaseConfig;
+  apps: AppSeed[];
+  rateLimit: 'easemob' | 'off';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** scrypt cost parameter N for passwords and client secrets (a power of two). */
+  scryptCost: number;
+  /** Token lifetime in seconds when a token request carries no `ttl` (60 days, as the hosted default for user tokens). */
+  defaultTokenTtl: number;
+  limits: Limits;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`invalid configuration ${key}: ${message}`);
+  }
+}
+
+/** Each setting: its environment variable and its command-line flag. */
+const settings = {
+  port: { env: 'QUNLIAO_PORT', flag: 'port' },
+  host: { env: 'QUNLIAO_HOST', flag: 'host' },
+  dataDir: { env: 'QUNLIAO_DATA_DIR', flag: 'data-dir' },
+  db: { env: 'QUNLIAO_DB', flag: 'db' },
+  apps: { env: 'QUNLIAO_APPS', flag: 'apps' },
+  rateLimit: { env: 'QUNLIAO_RATE_LIMIT', flag: 'rate-limit' },
+  logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
+  scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
+  defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
+} as const;
+
+export type SettingName = keyof typeof settings;
+
+export const defaults = {
+  port: 5280,
+  host: '127.0.0.1',
+  dataDir: './data',
+  rateLimit: 'easemob',
+  logLevel: 'info',
+  scryptCost: 16384,
+  defaultTokenTtl: 60 * 24 * 3600,
+} as const;
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const CREDENTIAL = /^[^\s:,]{1,128}$/;
+
+/** Parses `org#app:client_id:client_secret[,…]`. */
+export function parseApps(value: string, key: string = settings.apps.env): AppSeed[] {
+  const seen = new Set<string>();
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((entry) => {
+      const parts = entry.split(':');
+      const [appKey, clientId, clientSecret] = parts;
+      const [org, app, ...rest] = (appKey ?? '').split('#');
+      if (parts.length !== 3 || rest.length > 0 || !org || !app || !clientId || !clientSecret) {
+        throw new ConfigError(key, `"${entry}" is not org#app:client_id:client_secret`);
+      }
+      if (!NAME.test(org) || !NAME.test(app)) {
+        throw new ConfigError(key, `org and app names are 1..64 of [A-Za-z0-9_.-] in "${entry}"`);
+      }
+      if (!CREDENTIAL.test(clientId) || !CREDENTIAL.test(clientSecret)) {
+        throw new ConfigError(key, `client_id and client_secret are 1..128 characters without spaces, ":" or "," in "${entry}"`);
+      }
+      if (seen.has(`${org}#${app}`)) throw new ConfigError(key, `app ${org}#${app} is listed twice`);
+      seen.add(`${org}#${app}`);
+      return { org, app, clientId, clientSecret };
+    });
+}
+
+function integer(key: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(key, `"${raw}" is not an integer`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(key, `${n} is outside ${min}..${max}`);
+  return n;
+}
+
+function oneOf<T extends string>(key: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(key, `"${raw}" is not one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+export function databaseFrom(raw: string | undefined, dataDir: string, key: string = settings.db.env): DatabaseConfig {
+  if (raw === undefined || raw === '') return { kind: 'sqlite', file: path.join(dataDir, 'qunliao.sqlite') };
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError(key, 'is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  if (raw.startsWith('sqlite:')) return { kind: 'sqlite', file: raw.slice('sqlite:'.length) };
+  throw new ConfigError(key, `"${raw}" is neither unset (SQLite), sqlite:<file>, nor postgres://…`);
+}
+
+/** Reads the configuration from the environment and command-line flags (flags win). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const options = Object.fromEntries(
+    Object.values(settings).map((s) => [s.flag, { type: 'string' as const }]),
+  );
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+  } catch (err) {
+    throw new ConfigError('command line', (err as Error).message);
+  }
+  const read = (name: SettingName): { key: string; value: string | undefined } => {
+    const s = settings[name];
+    if (flags[s.flag] !== undefined) return { key: `--${s.flag}`, value: flags[s.flag] };
+    return { key: s.env, value: env[s.env] };
+  };
+  const value = <T>(name: SettingName, fallback: T, parse: (key: string, raw: string) => T): T => {
+    const { key, value: raw } = read(name);
+    return raw === undefined || raw === '' ? fallback : parse(key, raw);
+  };
+
+  const dataDir = value('dataDir', defaults.dataDir, (_k, raw) => raw);
+  const db = read('db');
+  const scryptCost = value('scryptCost', defaults.scryptCost, (k, raw) => {
+    const n = integer(k, raw, 1024, 1 << 20);
+    if ((n & (n - 1)) !== 0) throw new ConfigError(k, `${n} is not a power of two`);
+    return n;
+  });
+  return {
+    port: value('port', defaults.port, (k, raw) => integer(k, raw, 0, 65535)),
+    host: value('host', defaults.host, (_k, raw) => raw),
+    dataDir,
+    db: databaseFrom(db.value, dataDir, db.key),
+    apps: value('apps', [] as AppSeed[], (k, raw) => parseApps(raw, k)),
+    rateLimit: value('rateLimit', defaults.rateLimit as Config['rateLimit'], (k, raw) => oneOf(k, raw, ['easemob', 'off'] as const)),
+    logLevel: value('logLevel', defaults.logLevel as Config['logLevel'], (k, raw) =>
+      oneOf(k, raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    ),
+    scryptCost,
+    defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
+    limits: { registerBatch: 60 },
+  };
+}

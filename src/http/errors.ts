@@ -1,0 +1,135 @@
+// The one error catalog and the one error handler. Every error body that leaves the server is built
+// here, with status, `error` and `error_description` taken from the Easemob docs (REFERENCE.md §2a,
+// §2b, §2f). Entries marked "qunliao" are cases the docs leave open; docs/compat.md lists them.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type ErrorCode, type ErrorParams } from '../services/errors.js';
+
+interface CatalogEntry {
+  status: number;
+  error: string;
+  exception: string;
+  description: (p: ErrorParams) => string;
+}
+
+const SECURITY = 'EasemobSecurityException';
+const ILLEGAL = 'java.lang.IllegalArgumentException';
+const WEB = 'javax.ws.rs.WebApplicationException';
+
+const entry = (status: number, error: string, exception: string, description: string | ((p: ErrorParams) => string)): CatalogEntry => ({
+  status,
+  error,
+  exception,
+  description: typeof description === 'string' ? () => description : description,
+});
+
+export const catalog: Record<ErrorCode, CatalogEntry> = {
+  appNotFound: entry(404, 'organization_application_not_found', 'OrganizationApplicationNotFoundException',
+    (p) => `Could not find application for ${p.org}/${p.app} from URI: ${p.uri}`),
+  // qunliao: the hosted service answers unknown paths from its servlet container; we keep the body shape.
+  routeNotFound: entry(404, 'service_resource_not_found', 'ServiceResourceNotFoundException', 'Service resource not found'),
+  methodNotAllowed: entry(405, 'web_application', 'javax.ws.rs.NotAllowedException', 'HTTP 405 Method Not Allowed'),
+  unsupportedMediaType: entry(415, 'web_application', WEB, 'Unsupported Media Type'),
+  bodyTooLarge: entry(413, 'Request Entity Too Large', WEB, 'Request Entity Too Large'),
+  jsonParse: entry(400, 'json_parse', 'com.fasterxml.jackson.core.JsonParseException', (p) => String(p.message)),
+  invalidRequestBody: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  invalidQuery: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  rateLimited: entry(429, 'reach_limit', 'ReachLimitException', 'This request has reached api limit'),
+  internal: entry(500, 'web_application', WEB, 'Internal Server Error'),
+
+  tokenMissing: entry(401, 'unauthorized', SECURITY, 'Unable to authenticate due to expired access token'),
+  tokenExpired: entry(401, 'unauthorized', SECURITY, 'Unable to authenticate due to expired access token'),
+  tokenCorrupt: entry(401, 'auth_bad_access_token', SECURITY, 'Unable to authenticate due to corrupt access token'),
+  tokenUnknown: entry(401, 'auth_bad_access_token', SECURITY, 'Unable to authenticate'),
+  tokenRevoked: entry(401, 'unauthorized', SECURITY, 'Unable to authenticate (OAuth)'),
+  adminRequired: entry(401, 'unauthorized', 'org.apache.shiro.authz.UnauthorizedException',
+    (p) => `Subject does not have permission [applications:${p.method}:${p.appUuid}:${p.path}]`),
+  registrationClosed: entry(401, 'unauthorized', SECURITY, "Open registration doesn't allow, so register user need token,"),
+
+  grantTypeRequired: entry(400, 'illegal_argument', ILLEGAL, 'grant_type must be provided'),
+  grantTypeUnsupported: entry(400, 'unsupported_grant_type', ILLEGAL, (p) => `unsupported grant_type ${p.grantType}`),
+  clientIdRequired: entry(400, 'illegal_argument', ILLEGAL, 'client_id must be provided.'),
+  clientSecretRequired: entry(400, 'illegal_argument', ILLEGAL, 'client_secret must be provided'),
+  clientIdMismatch: entry(400, 'invalid_grant', ILLEGAL, 'client_id does not match'),
+  clientSecretMismatch: entry(400, 'invalid_grant', ILLEGAL, 'client_secret does not match'),
+  grantUsernameRequired: entry(400, 'illegal_argument', ILLEGAL, 'username must be provided'),
+  grantPasswordRequired: entry(400, 'illegal_argument', ILLEGAL, 'password must be provided'),
+  grantUserNotFound: entry(404, 'invalid_grant', 'EntityNotFoundException', 'user not found'),
+  grantInvalidPassword: entry(400, 'invalid_grant', ILLEGAL, 'invalid password'),
+  grantUserNotActivated: entry(400, 'invalid_grant', ILLEGAL, 'user not activated'),
+  invalidTtl: entry(400, 'illegal_argument', ILLEGAL, 'ttl must be a non-negative integer number of seconds'),
+
+  usernameIllegal: entry(400, 'illegal_argument', ILLEGAL, (p) => `username [${p.username}] is not legal`),
+  usernameTooLong: entry(400, 'illegal_argument', ILLEGAL, 'USERNAME_TOO_LONG'),
+  passwordRequired: entry(400, 'illegal_argument', ILLEGAL, 'password or pin must provided'),
+  passwordTooLong: entry(400, 'illegal_argument', ILLEGAL, 'PASSWORD_TOO_LONG'),
+  nicknameIllegal: entry(400, 'illegal_argument', ILLEGAL, 'nickname must be a string'),
+  nicknameTooLong: entry(400, 'illegal_argument', ILLEGAL, 'NICKNAME_TOO_LONG'),
+  usernameTaken: entry(400, 'duplicate_unique_property_exists', 'DuplicateUniquePropertyExistsException',
+    (p) => `Application ${p.appUuid} Entity user requires that property named username be unique, value of ${p.username} exists`),
+  batchPasswordConflict: entry(400, 'duplicate_unique_property_exists', 'DuplicateUniquePropertyExistsException',
+    (p) => `the same user ${p.username} has a different password, the passwords are ${p.passwords}`),
+  registerBatchTooLarge: entry(400, 'illegal_argument', ILLEGAL,
+    (p) => `Request body array size[${p.size}] had almost reached or been greater than the upper range value[${p.max}]`),
+  userNotFound: entry(404, 'service_resource_not_found', 'UserNotFoundException', 'Service resource not found'),
+  passwordUserNotFound: entry(404, 'entity_not_found', 'EntityNotFoundException', 'User null not found'),
+  newPasswordRequired: entry(400, 'illegal_argument', ILLEGAL, 'newpassword is required'),
+};
+
+export interface ErrorBody {
+  error: string;
+  exception: string;
+  timestamp: number;
+  duration: number;
+  error_description: string;
+}
+
+export function errorBody(code: ErrorCode, params: ErrorParams, duration: number): { status: number; body: ErrorBody } {
+  const e = catalog[code];
+  return {
+    status: e.status,
+    body: {
+      error: e.error,
+      exception: e.exception,
+      timestamp: Date.now(),
+      duration,
+      error_description: e.description(params),
+    },
+  };
+}
+
+/** Maps fastify's own errors (parsing, limits, schema validation) to catalog codes. */
+function fromFastifyError(err: FastifyError): DomainError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DomainError('unsupportedMediaType');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DomainError('bodyTooLarge');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new DomainError('invalidRequestBody', { message: 'Request body is invalid' });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new DomainError('jsonParse', { message: err.message });
+  }
+  if (err.validation) {
+    const where = err.validationContext === 'querystring' ? 'query parameter' : err.validationContext ?? 'request';
+    const first = err.validation[0];
+    const field = first?.instancePath ? first.instancePath.replace(/^\//, '') : (first?.params as { missingProperty?: string })?.missingProperty ?? '';
+    return new DomainError('invalidQuery', { message: `${where} ${field} ${first?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim() });
+  }
+  if (err instanceof SyntaxError) return new DomainError('jsonParse', { message: err.message });
+  return undefined;
+}
+
+export function errorHandler(err: FastifyError | DomainError, req: FastifyRequest, reply: FastifyReply): void {
+  let domain = err instanceof DomainError ? err : fromFastifyError(err);
+  if (!domain) {
+    req.log.error({ err }, 'unhandled error');
+    domain = new DomainError('internal');
+  }
+  sendError(reply, domain);
+}
+
+export function sendError(reply: FastifyReply, err: DomainError): void {
+  const { status, body } = errorBody(err.code, err.params, Math.floor(reply.elapsedTime));
+  void reply.code(status).type('application/json').send(body);
+}

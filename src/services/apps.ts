@@ -1,0 +1,66 @@
+// Apps (org#app): resolving them for requests, and creating the configured ones at start.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AppSeed } from '../config.js';
+import type { AppRow, AppsRepository } from '../store/apps.js';
+import { randomSecret, type SecretHasher } from './secrets.js';
+
+export type App = AppRow;
+
+export class AppsService {
+  /** Apps never change identity or signing key after creation, so found ones are cached for good. */
+  private readonly cache = new Map<string, App>();
+
+  constructor(
+    private readonly repo: AppsRepository,
+    private readonly hasher: SecretHasher,
+  ) {}
+
+  async find(org: string, app: string): Promise<App | undefined> {
+    const key = `${org}#${app}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const row = await this.repo.findByName(org, app);
+    if (row) this.cache.set(key, row);
+    return row;
+  }
+
+  /** Reads the app fresh from the store (credentials may have been changed by another process's start). */
+  findFresh(org: string, app: string): Promise<App | undefined> {
+    return this.repo.findByName(org, app);
+  }
+
+  verifyClientSecret(app: App, secret: string): Promise<boolean> {
+    return this.hasher.verify(secret, app.client_secret_hash);
+  }
+
+  /**
+   * Makes each configured app exist with exactly its credentials. When none is configured and the
+   * store has none, creates one with random credentials and returns it so that it can be printed.
+   */
+  async ensure(seeds: AppSeed[]): Promise<AppSeed | undefined> {
+    for (const seed of seeds) {
+      const existing = await this.repo.findByName(seed.org, seed.app);
+      const secretHash = existing && existing.client_id === seed.clientId && (await this.hasher.verify(seed.clientSecret, existing.client_secret_hash))
+        ? undefined
+        : await this.hasher.hash(seed.clientSecret);
+      if (!existing) await this.create(seed, secretHash!);
+      else if (secretHash) await this.repo.updateCredentials(existing.uuid, seed.clientId, secretHash);
+    }
+    if (seeds.length > 0 || (await this.repo.count()) > 0) return undefined;
+    const generated: AppSeed = { org: 'qunliao', app: 'default', clientId: `YXA6${randomSecret(16)}`, clientSecret: `YXA6${randomSecret(24)}` };
+    await this.create(generated, await this.hasher.hash(generated.clientSecret));
+    return generated;
+  }
+
+  private async create(seed: AppSeed, secretHash: string): Promise<void> {
+    await this.repo.insert({
+      uuid: randomUUID(),
+      org_name: seed.org,
+      app_name: seed.app,
+      client_id: seed.clientId,
+      client_secret_hash: secretHash,
+      token_key: randomBytes(32).toString('base64'),
+      created: Date.now(),
+    });
+  }
+}

@@ -1,0 +1,24 @@
+// Wires the services over a store. Nothing here knows about HTTP.
+import type { Config } from '../config.js';
+import type { Store } from '../store/index.js';
+import { AppsService } from './apps.js';
+import { SecretHasher } from './secrets.js';
+import { TokenGrantService } from './token-grants.js';
+import { TokensService } from './tokens.js';
+import { UsersService } from './users.js';
+
+export interface Services {
+  apps: AppsService;
+  tokens: TokensService;
+  grants: TokenGrantService;
+  users: UsersService;
+}
+
+export function createServices(config: Config, store: Store): Services {
+  const hasher = new SecretHasher(config.scryptCost);
+  const apps = new AppsService(store.apps, hasher);
+  const tokens = new TokensService(store.users);
+  const users = new UsersService(store.users, hasher, config.limits);
+  const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
+  return { apps, tokens, grants, users };
+}

@@ -1,0 +1,217 @@
+// IM user accounts (REFERENCE §2b; Easemob pages account_register_*, account_detail_obtain_*,
+// account_delete_single, account_password_change, account_ban, account_unban).
+import { randomUUID } from 'node:crypto';
+import type { Limits } from '../config.js';
+import type { NewUser, UserRow, UsersRepository } from '../store/users.js';
+import type { App } from './apps.js';
+import { DomainError, fail } from './errors.js';
+import { randomSecret, type SecretHasher } from './secrets.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+export const USERNAME_MAX_BYTES = 64;
+export const PASSWORD_MAX_CHARS = 64;
+export const NICKNAME_MAX_CHARS = 100;
+const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
+
+/** The user entity as the hosted service shows it. */
+export interface UserEntity {
+  uuid: string;
+  type: 'user';
+  created: number;
+  modified: number;
+  username: string;
+  activated: boolean;
+  nickname?: string;
+}
+
+export function userEntity(row: UserRow): UserEntity {
+  const entity: UserEntity = {
+    uuid: row.uuid,
+    type: 'user',
+    created: row.created,
+    modified: row.modified,
+    username: row.username,
+    activated: row.activated === 1,
+  };
+  if (row.nickname !== null) entity.nickname = row.nickname;
+  return entity;
+}
+
+/** Validates a username as sent and returns it lower-cased (usernames are case-insensitive). */
+export function normalizeUsername(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length === 0) fail('usernameIllegal', { username: raw === undefined ? 'null' : String(raw) });
+  if (Buffer.byteLength(raw) > USERNAME_MAX_BYTES) fail('usernameTooLong');
+  if (!USERNAME_PATTERN.test(raw)) fail('usernameIllegal', { username: raw });
+  return raw.toLowerCase();
+}
+
+/** A username taken from a URL path: anything that is not a legal name cannot exist. */
+function pathUsername(raw: string): string | undefined {
+  return raw.length > 0 && Buffer.byteLength(raw) <= USERNAME_MAX_BYTES && USERNAME_PATTERN.test(raw) ? raw.toLowerCase() : undefined;
+}
+
+interface Registration {
+  username: string;
+  password: string;
+  nickname: string | null;
+}
+
+function parseRegistration(raw: unknown): Registration {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new DomainError('invalidRequestBody', { message: 'each user must be a JSON object with username and password' });
+  }
+  const item = raw as Record<string, unknown>;
+  const username = normalizeUsername(item.username);
+  const password = item.password;
+  if (typeof password !== 'string' || password.length === 0) fail('passwordRequired');
+  if ([...password].length > PASSWORD_MAX_CHARS) fail('passwordTooLong');
+  const nickname = item.nickname;
+  if (nickname !== undefined && nickname !== null && typeof nickname !== 'string') fail('nicknameIllegal');
+  if (typeof nickname === 'string' && [...nickname].length > NICKNAME_MAX_CHARS) fail('nicknameTooLong');
+  return { username, password, nickname: typeof nickname === 'string' ? nickname : null };
+}
+
+export interface RegisterResult {
+  created: UserEntity[];
+  failed: { username: string; registerUserFailReason: string }[];
+}
+
+export interface UserPage {
+  entities: UserEntity[];
+  cursor?: string;
+}
+
+export class UsersService {
+  constructor(
+    private readonly repo: UsersRepository,
+    private readonly hasher: SecretHasher,
+    private readonly limits: Limits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Registers one user (a JSON object) or a batch (a JSON array, ≤ 60). Invalid input refuses the
+   * whole request; names that already exist are reported per user in a batch (partial success),
+   * and refused with the duplicate error for a single user.
+   */
+  async register(app: App, body: unknown): Promise<RegisterResult> {
+    const single = !Array.isArray(body);
+    if (body === undefined || body === null || typeof body !== 'object') {
+      throw new DomainError('invalidRequestBody', { message: 'request body must be a user object or an array of users' });
+    }
+    const items = single ? [body] : (body as unknown[]);
+    if (items.length === 0) throw new DomainError('invalidRequestBody', { message: 'request body must contain at least one user' });
+    if (items.length > this.limits.registerBatch) fail('registerBatchTooLarge', { size: items.length, max: this.limits.registerBatch });
+
+    const registrations = new Map<string, Registration>();
+    for (const reg of items.map(parseRegistration)) {
+      const previous = registrations.get(reg.username);
+      if (previous && previous.password !== reg.password) {
+        fail('batchPasswordConflict', { username: reg.username, passwords: `${previous.password}, ${reg.password}` });
+      }
+      if (!previous) registrations.set(reg.username, reg);
+    }
+
+    const existing = new Set((await this.repo.findManyByName(app.uuid, [...registrations.keys()])).map((u) => u.username));
+    if (single && existing.size > 0) fail('usernameTaken', { appUuid: app.uuid, username: [...existing][0]! });
+
+    const now = this.now();
+    const fresh = [...registrations.values()].filter((r) => !existing.has(r.username));
+    const rows: NewUser[] = await Promise.all(
+      fresh.map(async (r) => ({
+        app_uuid: app.uuid,
+        uuid: randomUUID(),
+        username: r.username,
+        password_hash: await this.hasher.hash(r.password),
+        nickname: r.nickname,
+        activated: 1,
+        token_version: 0,
+        created: now,
+        modified: now,
+      })),
+    );
+    const inserted = await this.repo.insertMissing(rows);
+    const insertedNames = new Set(inserted.map((u) => u.username));
+    // Names taken before the call, or by a concurrent call between our check and our insert.
+    const failedNames = [...registrations.keys()].filter((name) => !insertedNames.has(name));
+    if (single && failedNames.length > 0) fail('usernameTaken', { appUuid: app.uuid, username: failedNames[0]! });
+    return {
+      created: inserted.map(userEntity),
+      failed: failedNames.map((username) => ({ username, registerUserFailReason: `the ${username} already exists` })),
+    };
+  }
+
+  /** Finds or (for the `inherit` grant with autoCreateUser) creates a user without a usable password. */
+  async findOrCreate(app: App, username: string): Promise<UserRow> {
+    const existing = await this.repo.findByName(app.uuid, username);
+    if (existing) return existing;
+    const now = this.now();
+    await this.repo.insertMissing([
+      {
+        app_uuid: app.uuid,
+        uuid: randomUUID(),
+        username,
+        password_hash: await this.hasher.hash(randomSecret(32)),
+        nickname: null,
+        activated: 1,
+        token_version: 0,
+        created: now,
+        modified: now,
+      },
+    ]);
+    // Whoever won a concurrent creation, the row now exists.
+    const row = await this.repo.findByName(app.uuid, username);
+    if (!row) throw new Error(`user ${username} vanished right after creation`);
+    return row;
+  }
+
+  findRow(app: App, username: string): Promise<UserRow | undefined> {
+    const name = pathUsername(username);
+    return name ? this.repo.findByName(app.uuid, name) : Promise.resolve(undefined);
+  }
+
+  async get(app: App, username: string): Promise<UserEntity> {
+    const row = await this.findRow(app, username);
+    if (!row) fail('userNotFound');
+    return userEntity(row);
+  }
+
+  async list(app: App, limit: number, cursor: string | undefined): Promise<UserPage> {
+    const after = cursor === undefined ? 0 : decodeCursor(cursor);
+    const rows = await this.repo.page(app.uuid, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      entities: page.map(userEntity),
+      cursor: rows.length > limit && last ? encodeCursor(last.seq) : undefined,
+    };
+  }
+
+  /** Deletes a user; the response shows the removed account as no longer activated. */
+  async delete(app: App, username: string): Promise<UserEntity> {
+    const row = await this.findRow(app, username);
+    if (!row || !(await this.repo.delete(app.uuid, row.uuid))) fail('userNotFound');
+    return { ...userEntity(row), activated: false };
+  }
+
+  async changePassword(app: App, username: string, body: unknown): Promise<void> {
+    const newPassword = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).newpassword : undefined;
+    const row = await this.findRow(app, username);
+    if (!row) fail('passwordUserNotFound');
+    if (typeof newPassword !== 'string' || newPassword.length === 0) fail('newPasswordRequired');
+    if ([...newPassword].length > PASSWORD_MAX_CHARS) fail('passwordTooLong');
+    const hash = await this.hasher.hash(newPassword);
+    if (!(await this.repo.setPassword(app.uuid, row.uuid, hash, this.now()))) fail('passwordUserNotFound');
+  }
+
+  async setActivated(app: App, username: string, activated: boolean): Promise<UserEntity> {
+    const row = await this.findRow(app, username);
+    const updated = row && (await this.repo.setActivated(app.uuid, row.uuid, activated, this.now()));
+    if (!updated) fail('userNotFound');
+    return userEntity(updated);
+  }
+
+  verifyPassword(user: UserRow, password: string): Promise<boolean> {
+    return this.hasher.verify(password, user.password_hash);
+  }
+}

@@ -1,0 +1,25 @@
+// The store: one object holding every repository over one database connection.
+import type { DatabaseConfig } from '../config.js';
+import { openDatabase, type Db } from './db.js';
+import type { Dialect } from './migrations/dialect.js';
+import { AppsRepository } from './apps.js';
+import { UsersRepository } from './users.js';
+
+export interface Store {
+  db: Db;
+  dialect: Dialect;
+  apps: AppsRepository;
+  users: UsersRepository;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: DatabaseConfig): Promise<Store> {
+  const { db, dialect } = await openDatabase(config);
+  return {
+    db,
+    dialect,
+    apps: new AppsRepository(db),
+    users: new UsersRepository(db),
+    close: () => db.destroy(),
+  };
+}

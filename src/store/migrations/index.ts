@@ -1,0 +1,14 @@
+// Every migration, in order. They run at start on both databases (Kysely's Migrator).
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from './dialect.js';
+import { foundation } from './001_foundation.js';
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '001_foundation': foundation(dialect),
+      };
+    },
+  };
+}

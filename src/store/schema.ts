@@ -1,0 +1,33 @@
+// Table types for Kysely. Timestamps are Unix milliseconds; booleans are 0/1 integers so that one
+// code path serves SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export interface AppsTable {
+  uuid: string;
+  org_name: string;
+  app_name: string;
+  client_id: string;
+  client_secret_hash: string;
+  /** HMAC key for this app's access tokens (base64). */
+  token_key: string;
+  created: number;
+}
+
+export interface UsersTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  uuid: string;
+  username: string;
+  password_hash: string;
+  nickname: string | null;
+  activated: number;
+  /** Bumped when every token issued so far must stop working (password change). */
+  token_version: number;
+  created: number;
+  modified: number;
+}
+
+export interface Database {
+  apps: AppsTable;
+  users: UsersTable;
+}

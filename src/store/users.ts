@@ -1,0 +1,82 @@
+// IM user accounts. Usernames are stored lower-cased; pages are keyset pages over `seq`.
+import type { Selectable } from 'kysely';
+import type { Db } from './db.js';
+import type { UsersTable } from './schema.js';
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Omit<UserRow, 'seq'>;
+
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  findByName(appUuid: string, username: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('app_uuid', '=', appUuid).where('username', '=', username).executeTakeFirst();
+  }
+
+  findByUuid(appUuid: string, uuid: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('app_uuid', '=', appUuid).where('uuid', '=', uuid).executeTakeFirst();
+  }
+
+  /** Users of `names` that exist, in one query. */
+  findManyByName(appUuid: string, names: string[]): Promise<UserRow[]> {
+    if (names.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('users').selectAll().where('app_uuid', '=', appUuid).where('username', 'in', names).execute();
+  }
+
+  /**
+   * Inserts each user unless its name is taken; returns the rows that were inserted, in input
+   * order. One transaction, so a crash never leaves half a batch.
+   */
+  async insertMissing(users: NewUser[]): Promise<UserRow[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted: UserRow[] = [];
+      for (const user of users) {
+        const row = await trx
+          .insertInto('users')
+          .values(user)
+          .onConflict((oc) => oc.columns(['app_uuid', 'username']).doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (row) inserted.push(row);
+      }
+      return inserted;
+    });
+  }
+
+  /** Oldest first, strictly after `afterSeq`; one row more than asked tells whether a next page exists. */
+  page(appUuid: string, afterSeq: number, limit: number): Promise<UserRow[]> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('app_uuid', '=', appUuid)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
+  async delete(appUuid: string, uuid: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('app_uuid', '=', appUuid).where('uuid', '=', uuid).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async setPassword(appUuid: string, uuid: string, passwordHash: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set((eb) => ({ password_hash: passwordHash, modified: now, token_version: eb('token_version', '+', 1) }))
+      .where('app_uuid', '=', appUuid)
+      .where('uuid', '=', uuid)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  setActivated(appUuid: string, uuid: string, activated: boolean, now: number): Promise<UserRow | undefined> {
+    return this.db
+      .updateTable('users')
+      .set({ activated: activated ? 1 : 0, modified: now })
+      .where('app_uuid', '=', appUuid)
+      .where('uuid', '=', uuid)
+      .returningAll()
+      .executeTakeFirst();
+  }
+}
