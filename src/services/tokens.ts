@@ -72,13 +72,14 @@ export class TokensService {
     if (!TOKEN_PATTERN.test(token)) fail('tokenCorrupt');
     const body = token.slice(PREFIX.length);
     const payload = Buffer.from(body.slice(0, PAYLOAD_CHARS), 'base64url');
-    const signature = Buffer.from(body.slice(PAYLOAD_CHARS), 'base64url');
+    // Compared as text: base64url has several spellings of the same last byte, and only ours counts.
+    const signature = Buffer.from(body.slice(PAYLOAD_CHARS));
     if (payload.length !== PAYLOAD_BYTES || payload.readUInt8(0) !== VERSION) fail('tokenCorrupt');
     const kind = payload.readUInt8(1);
     if (kind !== KIND_APP && kind !== KIND_USER) fail('tokenCorrupt');
     // A token of another app is "corrupt" for this one (REFERENCE §2a, user-token error table).
     if (uuidString(payload.subarray(2, 18)) !== app.uuid) fail('tokenCorrupt');
-    const expected = sign(app, payload);
+    const expected = Buffer.from(sign(app, payload).toString('base64url'));
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) fail('tokenUnknown');
     const expiresAt = payload.readDoubleBE(46);
     if (expiresAt !== 0 && expiresAt <= this.now()) fail('tokenExpired');

@@ -1,0 +1,138 @@
+// Test harness: builds qunliao in-process on SQLite (a temp file) or PostgreSQL (a private schema),
+// and drives it with fastify's inject. PostgreSQL runs when QUNLIAO_TEST_PG_URL is set; in CI it
+// must be set (a suite that skips itself in CI is a failure).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { AppSeed, Config } from '../../src/config.js';
+import { createQunliao, type Qunliao } from '../../src/app.js';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+const PG_URL = process.env.QUNLIAO_TEST_PG_URL;
+if (process.env.CI && !PG_URL) {
+  throw new Error('CI is set but QUNLIAO_TEST_PG_URL is not: the PostgreSQL suite must run in CI');
+}
+
+/** Every database the API suites run on. */
+export const databases: DbKind[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export const MAIN: AppSeed = { org: 'acme', app: 'chat', clientId: 'YXA6main-id', clientSecret: 'YXA6main-secret' };
+export const OTHER: AppSeed = { org: 'acme', app: 'other', clientId: 'YXA6other-id', clientSecret: 'YXA6other-secret' };
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** A raw payload sent as is (malformed JSON, form bodies…). */
+  payload?: string | Buffer;
+  headers?: Record<string, string>;
+  app?: AppSeed;
+}
+
+export interface TestApp {
+  kind: DbKind;
+  qunliao: Qunliao;
+  config: Config;
+  /** An admin token of MAIN, fetched once. */
+  adminToken: string;
+  request(method: string, url: string, options?: RequestOptions): Promise<Reply>;
+  /** Path under /{org}/{app} of MAIN (or options.app), with the admin token unless `token` is given. */
+  api(method: string, pathUnderApp: string, options?: RequestOptions): Promise<Reply>;
+  appToken(app?: AppSeed): Promise<string>;
+  createUsers(...names: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    db: { kind: 'sqlite', file: path.join(dataDir, 'qunliao.sqlite') },
+    apps: [MAIN, OTHER],
+    rateLimit: 'off',
+    logLevel: 'silent',
+    scryptCost: 1024,
+    defaultTokenTtl: 60 * 24 * 3600,
+    limits: { registerBatch: 60 },
+    ...overrides,
+  };
+}
+
+export async function startApp(kind: DbKind, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunliao-test-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const config = testConfig(dataDir, overrides);
+  if (kind === 'postgres' && !overrides.db) {
+    config.db = { kind: 'postgres', url: PG_URL!, schema };
+    if (process.env.QUNLIAO_TEST_PG_MARKER) fs.appendFileSync(process.env.QUNLIAO_TEST_PG_MARKER, `${schema}\n`);
+  }
+  const qunliao = await createQunliao(config);
+  await qunliao.server.ready();
+
+  const request = async (method: string, url: string, options: RequestOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let payload = options.payload;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await qunliao.server.inject({ method: method as 'GET', url, headers, payload });
+    let body: unknown;
+    try {
+      body = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, body, text: res.body };
+  };
+
+  const appToken = async (app: AppSeed = MAIN): Promise<string> => {
+    const res = await request('POST', `/${app.org}/${app.app}/token`, {
+      body: { grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret },
+    });
+    if (res.status !== 200) throw new Error(`token request failed: ${res.text}`);
+    return res.body.access_token as string;
+  };
+
+  const adminToken = await appToken();
+  const testApp: TestApp = {
+    kind,
+    qunliao,
+    config,
+    adminToken,
+    request,
+    appToken,
+    api: (method, pathUnderApp, options = {}) => {
+      const app = options.app ?? MAIN;
+      const token = options.token === undefined ? adminToken : options.token;
+      return request(method, `/${app.org}/${app.app}${pathUnderApp}`, { ...options, token });
+    },
+    async createUsers(...names) {
+      const res = await testApp.api('POST', '/users', { body: names.map((username) => ({ username, password: 'pw' })) });
+      if (res.status !== 200) throw new Error(`creating users failed: ${res.text}`);
+    },
+    async close() {
+      await qunliao.server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (kind === 'postgres') {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+    },
+  };
+  return testApp;
+}
