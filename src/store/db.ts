@@ -52,12 +52,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrate(db, 'postgres');
+  await migrate(db, 'postgres', config.schema);
   return { db, dialect: 'postgres' };
 }
 
-async function migrate(db: Db, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+async function migrate(db: Db, dialect: Dialect, schema?: string): Promise<void> {
+  // With a private schema the migration tables must be looked up there, not in any schema of the database.
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
