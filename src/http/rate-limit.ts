@@ -1,9 +1,10 @@
 // Per-app, per-operation call limits (REFERENCE §2g, "接口频率限制"): each route declares its
-// documented calls per second with `config: { rateLimit: perSecond(n) }`. Counters live in
-// @fastify/rate-limit's store: in-process now; its Redis store shares them between processes.
+// documented calls per second with `config: { rateLimit: perSecond(n) }`. @fastify/rate-limit
+// applies them; counters live in src/coord (in-process now; a Redis store shares them between processes).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { DomainError } from '../services/errors.js';
+import { InProcessRateLimitStore } from '../coord/rate-limit-store.js';
 import type { AppParams } from './context.js';
 
 /** A documented "N calls per second per App Key" limit. */
@@ -14,6 +15,7 @@ export function perSecond(max: number): { max: number; timeWindow: number } {
 export async function registerRateLimit(server: FastifyInstance): Promise<void> {
   await server.register(rateLimit, {
     global: false,
+    store: InProcessRateLimitStore,
     // Fixed one-second windows keyed by app key; each route has its own counters.
     keyGenerator: (req: FastifyRequest) => {
       const { org, app } = req.params as AppParams;

@@ -1,0 +1,37 @@
+// In-process counters for @fastify/rate-limit: fixed one-second windows per key and route.
+// The library's own local store hands every caller the same mutable counter object, so requests
+// that arrive in one tick (pipelined, or `inject` in tests) all read the final count and all get
+// 429; this store answers each increment with its own snapshot. A Redis store (the library's
+// RedisStore) can take its place when several processes share limits.
+
+interface Window {
+  count: number;
+  startedAt: number;
+}
+
+type IncrCallback = (err: Error | null, result: { current: number; ttl: number }) => void;
+
+export class InProcessRateLimitStore {
+  private readonly windows = new Map<string, Window>();
+
+  incr(key: string, callback: IncrCallback, timeWindow: number): void {
+    const now = Date.now();
+    let window = this.windows.get(key);
+    if (!window || window.startedAt + timeWindow <= now) {
+      if (this.windows.size > 10_000) this.sweep(now, timeWindow);
+      window = { count: 0, startedAt: now };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    callback(null, { current: window.count, ttl: window.startedAt + timeWindow - now });
+  }
+
+  /** One store per route, so each operation has its own budget. */
+  child(): InProcessRateLimitStore {
+    return new InProcessRateLimitStore();
+  }
+
+  private sweep(now: number, timeWindow: number): void {
+    for (const [key, window] of this.windows) if (window.startedAt + timeWindow <= now) this.windows.delete(key);
+  }
+}
