@@ -9,12 +9,19 @@ interface Window {
   startedAt: number;
 }
 
-type IncrCallback = (err: Error | null, result: { current: number; ttl: number }) => void;
+type IncrCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
 
 export class InProcessRateLimitStore {
   private readonly windows = new Map<string, Window>();
+  private readonly timeWindow: number;
 
-  incr(key: string, callback: IncrCallback, timeWindow: number): void {
+  /** Built by @fastify/rate-limit with its options; each route's child gets that route's window. */
+  constructor(options: { timeWindow?: unknown } = {}) {
+    this.timeWindow = typeof options.timeWindow === 'number' ? options.timeWindow : 1000;
+  }
+
+  incr(key: string, callback: IncrCallback): void {
+    const timeWindow = this.timeWindow;
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || window.startedAt + timeWindow <= now) {
@@ -27,8 +34,8 @@ export class InProcessRateLimitStore {
   }
 
   /** One store per route, so each operation has its own budget. */
-  child(): InProcessRateLimitStore {
-    return new InProcessRateLimitStore();
+  child(routeOptions: object): InProcessRateLimitStore {
+    return new InProcessRateLimitStore(routeOptions as { timeWindow?: unknown });
   }
 
   private sweep(now: number, timeWindow: number): void {
