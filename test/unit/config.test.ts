@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseApps } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, []);
+    expect(c).toMatchObject({ port: 5280, host: '127.0.0.1', dataDir: './data', rateLimit: 'easemob', apps: [] });
+    expect(c.db).toEqual({ kind: 'sqlite', file: 'data/qunliao.sqlite' });
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const c = loadConfig(
+      { QUNLIAO_PORT: '6000', QUNLIAO_HOST: '0.0.0.0', QUNLIAO_DATA_DIR: '/tmp/q', QUNLIAO_RATE_LIMIT: 'off', QUNLIAO_DB: 'postgres://u@h:5432/db' },
+      ['--port', '7000'],
+    );
+    expect(c).toMatchObject({ port: 7000, host: '0.0.0.0', dataDir: '/tmp/q', rateLimit: 'off' });
+    expect(c.db).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/db' });
+    expect(loadConfig({ QUNLIAO_DATA_DIR: '/srv/q' }, []).db).toEqual({ kind: 'sqlite', file: '/srv/q/qunliao.sqlite' });
+  });
+
+  it.each([
+    [{ QUNLIAO_PORT: 'eighty' }, 'QUNLIAO_PORT'],
+    [{ QUNLIAO_PORT: '70000' }, 'QUNLIAO_PORT'],
+    [{ QUNLIAO_RATE_LIMIT: 'sometimes' }, 'QUNLIAO_RATE_LIMIT'],
+    [{ QUNLIAO_DB: 'mysql://x' }, 'QUNLIAO_DB'],
+    [{ QUNLIAO_APPS: 'org-app:id:secret' }, 'QUNLIAO_APPS'],
+    [{ QUNLIAO_SCRYPT_COST: '3000' }, 'QUNLIAO_SCRYPT_COST'],
+    [{ QUNLIAO_LOG_LEVEL: 'loud' }, 'QUNLIAO_LOG_LEVEL'],
+  ])('refuses %j naming %s', (env, key) => {
+    expect(() => loadConfig(env, [])).toThrow(ConfigError);
+    expect(() => loadConfig(env, [])).toThrow(key);
+  });
+
+  it('names the flag when a flag is wrong', () => {
+    expect(() => loadConfig({}, ['--port', 'x'])).toThrow('--port');
+    expect(() => loadConfig({}, ['--bogus'])).toThrow(ConfigError);
+  });
+});
+
+describe('parseApps', () => {
+  it('parses several apps', () => {
+    expect(parseApps('acme#chat:id1:secret1, acme#other:id2:secret2')).toEqual([
+      { org: 'acme', app: 'chat', clientId: 'id1', clientSecret: 'secret1' },
+      { org: 'acme', app: 'other', clientId: 'id2', clientSecret: 'secret2' },
+    ]);
+  });
+
+  it.each(['acme#chat:id', 'acme:id:secret', 'a#b#c:id:secret', 'ac me#chat:id:secret', 'acme#chat:id:secret,acme#chat:id2:s2'])('refuses %s', (v) => {
+    expect(() => parseApps(v)).toThrow(ConfigError);
+  });
+});
