@@ -6,7 +6,8 @@ import { openStore, type Store } from './store/index.js';
 import { createServices, type Services } from './services/index.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerContext } from './http/context.js';
-import { errorHandler } from './http/errors.js';
+import { errorHandler, sendError } from './http/errors.js';
+import { DomainError } from './services/errors.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
 import { tokenRoutes } from './api/token/routes.js';
@@ -41,6 +42,10 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors fastify raises before routing (a badly encoded URL) get the same error body.
+    frameworkErrors: (err, _req, reply) => {
+      sendError(reply, new DomainError('invalidQuery', { message: err.message }));
+    },
   });
   server.setErrorHandler(errorHandler);
   server.addHook('onSend', async (req, reply) => {

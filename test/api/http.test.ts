@@ -82,6 +82,20 @@ describe.each(databases)('HTTP plumbing (%s)', (kind) => {
     expect(res.headers['x-request-id']).toBe('trace-123');
   });
 
+  it('answers a badly encoded URL with 400 and an error body', async () => {
+    const res = await t.request('GET', '/acme/chat/users/%E0%A4%A', { token: t.adminToken });
+    expect(res.status).toBe(400);
+    expectErrorBody(res.body);
+  });
+
+  it('treats an Authorization header that is not a bearer token as a corrupt token', async () => {
+    for (const authorization of ['Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'Bearer', 'Bearer    ']) {
+      const res = await t.api('GET', '/users/alice', { token: null, headers: { authorization } });
+      expect(res.status).toBe(401);
+      expectErrorBody(res.body);
+    }
+  });
+
   it('builds the envelope with the documented fields', async () => {
     const res = await t.api('GET', '/users/alice');
     expect(Object.keys(res.body)).toEqual([
