@@ -12,6 +12,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
 import { tokenRoutes } from './api/token/routes.js';
 import { usersRoutes } from './api/users/routes.js';
+import { chatgroupsRoutes } from './api/chatgroups/routes.js';
 
 export interface Qunliao {
   server: FastifyInstance;
@@ -60,6 +61,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     async (api) => {
       await api.register(tokenRoutes, { services });
       await api.register(usersRoutes, { services });
+      await api.register(chatgroupsRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );

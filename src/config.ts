@@ -13,10 +13,38 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string; schema?: string };
 
-export interface Limits {
+export interface GroupLimits {
+  /** Groups one user may belong to (REFERENCE §2h: 600 on the Pro plan). */
+  groupsPerUser: number;
+  /** Groups per app; 0 = unlimited. */
+  groupsPerApp: number;
+  /** Highest `maxusers` a group may have. */
+  groupMaxUsers: number;
+  /** Admins per group (99: owner + admins ≤ 100). */
+  groupAdmins: number;
+  /** Users per batch member operation (60). */
+  memberBatch: number;
+  /** Ids per group-details request (100). */
+  groupDetailsIds: number;
+  /** Members shown per group in details (10,000). */
+  detailsMembers: number;
+}
+
+export interface Limits extends GroupLimits {
   /** Users per batch registration (REFERENCE §2b: 60). */
   registerBatch: number;
 }
+
+export const defaultLimits: Limits = {
+  registerBatch: 60,
+  groupsPerUser: 600,
+  groupsPerApp: 0,
+  groupMaxUsers: 10_000,
+  groupAdmins: 99,
+  memberBatch: 60,
+  groupDetailsIds: 100,
+  detailsMembers: 10_000,
+};
 
 export interface Config {
   port: number;
@@ -53,6 +81,9 @@ const settings = {
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
+  groupsPerUser: { env: 'QUNLIAO_GROUPS_PER_USER', flag: 'groups-per-user' },
+  groupsPerApp: { env: 'QUNLIAO_GROUPS_PER_APP', flag: 'groups-per-app' },
+  groupMaxUsers: { env: 'QUNLIAO_GROUP_MAX_USERS', flag: 'group-max-users' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -164,6 +195,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     ),
     scryptCost,
     defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
-    limits: { registerBatch: 60 },
+    limits: {
+      ...defaultLimits,
+      groupsPerUser: value('groupsPerUser', defaultLimits.groupsPerUser, (k, raw) => integer(k, raw, 1, 10_000_000)),
+      groupsPerApp: value('groupsPerApp', defaultLimits.groupsPerApp, (k, raw) => integer(k, raw, 0, Number.MAX_SAFE_INTEGER)),
+      groupMaxUsers: value('groupMaxUsers', defaultLimits.groupMaxUsers, (k, raw) => integer(k, raw, 1, 1_000_000)),
+    },
   };
 }

@@ -14,6 +14,10 @@ interface CatalogEntry {
 const SECURITY = 'EasemobSecurityException';
 const ILLEGAL = 'java.lang.IllegalArgumentException';
 const WEB = 'javax.ws.rs.WebApplicationException';
+const GROUP_INVALID = 'com.easemob.group.exception.InvalidParameterException';
+const GROUP_NOT_FOUND = 'com.easemob.group.exception.ResourceNotFoundException';
+const GROUP_FORBIDDEN = 'com.easemob.group.exception.ForbiddenOpException';
+const GROUP_LIMIT = 'com.easemob.group.exception.ExceedLimitException';
 
 const entry = (status: number, error: string, exception: string, description: string | ((p: ErrorParams) => string)): CatalogEntry => ({
   status,
@@ -73,6 +77,34 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   userNotFound: entry(404, 'service_resource_not_found', 'UserNotFoundException', 'Service resource not found'),
   passwordUserNotFound: entry(404, 'entity_not_found', 'EntityNotFoundException', 'User null not found'),
   newPasswordRequired: entry(400, 'illegal_argument', ILLEGAL, 'newpassword is required'),
+
+  // Groups: seed 001 error tables and REFERENCE §2d.
+  groupInvalidParameter: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => String(p.message)),
+  groupFieldRequired: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must be provided`),
+  groupPublicRequired: entry(400, 'invalid_parameter', GROUP_INVALID, 'group must contain public field!'),
+  groupAvatarTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, 'avatar length is too big'),
+  groupUserNotFound: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `username ${p.username} doesn't exist!`),
+  groupMembersExceedMax: entry(403, 'exceed_limit', GROUP_LIMIT, 'members size is greater than max user size !'),
+  groupMaxUsersTooLarge: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `maxUsers cannot exceed ${p.max}`),
+  userTooManyGroups: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `user ${p.username} has joined too many groups!`),
+  appTooManyGroups: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `appKey:${p.appKey} has create too many groups!`),
+  groupNotFound: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `grpID ${p.id} does not exist!`),
+  groupNotFoundForList: entry(404, 'service_resource_not_found', 'com.easemob.group.exception.ServiceResourceNotFoundException',
+    (p) => `do not find this group:${p.id}`),
+  groupInvalidFields: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `some of [${p.fields}] are not valid fields`),
+  groupMaxUsersBelowCount: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'current user count is larger than the maxUsers that you want to update !'),
+  // qunliao: the docs say a disabled group refuses management but show no body; docs/compat.md.
+  groupDisabled: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `group ${p.id} is disabled!`),
+  groupAlreadyMember: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `can not join this group, reason:user: ${p.username} already in group: ${p.id}\n`),
+  groupNotMembers: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `users [${p.usernames}] are not members of this group!`),
+  groupUserNotInGroup: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `user: ${p.username} doesn't exist in group: ${p.id}`),
+  groupOwnerForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'forbidden operation on group owner!'),
+  groupNotAdmin: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user:${p.username} is not admin of group:${p.id}`),
+  groupAlreadyAdmin: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user:${p.username} is already admin of group:${p.id}`),
+  groupAdminsFull: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `admin count of this group reaches the limit : ${p.max}`),
+  groupSameOwner: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'new owner and old owner are the same'),
+  groupBatchTooLarge: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => String(p.message)),
+  groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
 };
 
 export interface ErrorBody {

@@ -45,7 +45,32 @@ export type ErrorCode =
   | 'registerBatchTooLarge'
   | 'userNotFound'
   | 'passwordUserNotFound'
-  | 'newPasswordRequired';
+  | 'newPasswordRequired'
+  // groups
+  | 'groupInvalidParameter'
+  | 'groupFieldRequired'
+  | 'groupPublicRequired'
+  | 'groupAvatarTooLong'
+  | 'groupUserNotFound'
+  | 'groupMembersExceedMax'
+  | 'groupMaxUsersTooLarge'
+  | 'userTooManyGroups'
+  | 'appTooManyGroups'
+  | 'groupNotFound'
+  | 'groupNotFoundForList'
+  | 'groupInvalidFields'
+  | 'groupMaxUsersBelowCount'
+  | 'groupDisabled'
+  | 'groupAlreadyMember'
+  | 'groupNotMembers'
+  | 'groupUserNotInGroup'
+  | 'groupOwnerForbidden'
+  | 'groupNotAdmin'
+  | 'groupAlreadyAdmin'
+  | 'groupAdminsFull'
+  | 'groupSameOwner'
+  | 'groupBatchTooLarge'
+  | 'groupDetailsTooMany';
 
 export type ErrorParams = Record<string, string | number>;
 

@@ -6,12 +6,14 @@ import { SecretHasher } from './secrets.js';
 import { TokenGrantService } from './token-grants.js';
 import { TokensService } from './tokens.js';
 import { UsersService } from './users.js';
+import { GroupsService } from './groups.js';
 
 export interface Services {
   apps: AppsService;
   tokens: TokensService;
   grants: TokenGrantService;
   users: UsersService;
+  groups: GroupsService;
 }
 
 export function createServices(config: Config, store: Store): Services {
@@ -20,5 +22,6 @@ export function createServices(config: Config, store: Store): Services {
   const tokens = new TokensService(store.users);
   const users = new UsersService(store.users, hasher, config.limits);
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
-  return { apps, tokens, grants, users };
+  const groups = new GroupsService(store.groups, store.users, config.limits);
+  return { apps, tokens, grants, users, groups };
 }

@@ -177,20 +177,23 @@ export class UsersService {
   }
 
   async list(app: App, limit: number, cursor: string | undefined): Promise<UserPage> {
-    const after = cursor === undefined ? 0 : decodeCursor(cursor);
+    const after = cursor === undefined ? 0 : decodeCursor('users', cursor, 'invalidQuery');
     const rows = await this.repo.page(app.uuid, after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       entities: page.map(userEntity),
-      cursor: rows.length > limit && last ? encodeCursor(last.seq) : undefined,
+      cursor: rows.length > limit && last ? encodeCursor('users', last.seq) : undefined,
     };
   }
 
-  /** Deletes a user; the response shows the removed account as no longer activated. */
+  /**
+   * Deletes a user; groups they own are dissolved and they leave all others (REFERENCE §2b). The
+   * response shows the removed account as no longer activated.
+   */
   async delete(app: App, username: string): Promise<UserEntity> {
     const row = await this.findRow(app, username);
-    if (!row || !(await this.repo.delete(app.uuid, row.uuid))) fail('userNotFound');
+    if (!row || !(await this.repo.deleteCascade(app.uuid, row, this.now()))) fail('userNotFound');
     return { ...userEntity(row), activated: false };
   }
 

@@ -4,12 +4,14 @@ import { openDatabase, type Db } from './db.js';
 import type { Dialect } from './migrations/dialect.js';
 import { AppsRepository } from './apps.js';
 import { UsersRepository } from './users.js';
+import { GroupsRepository } from './groups.js';
 
 export interface Store {
   db: Db;
   dialect: Dialect;
   apps: AppsRepository;
   users: UsersRepository;
+  groups: GroupsRepository;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     dialect,
     apps: new AppsRepository(db),
     users: new UsersRepository(db),
+    groups: new GroupsRepository(db),
     close: () => db.destroy(),
   };
 }

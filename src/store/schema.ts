@@ -27,7 +27,41 @@ export interface UsersTable {
   modified: number;
 }
 
+export interface GroupsTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  id: string;
+  name: string;
+  description: string;
+  avatar: string;
+  public: number;
+  membersonly: number;
+  allowinvites: number;
+  invite_need_confirm: number;
+  maxusers: number;
+  owner: string;
+  custom: string;
+  disabled: Generated<number>;
+  mute_all: Generated<number>;
+  member_count: number;
+  created: number;
+  modified: number;
+}
+
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+export interface GroupMembersTable {
+  seq: Generated<number>;
+  group_id: string;
+  app_uuid: string;
+  username: string;
+  role: GroupRole;
+  joined: number;
+}
+
 export interface Database {
   apps: AppsTable;
   users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
 }

@@ -55,9 +55,32 @@ export class UsersRepository {
       .execute();
   }
 
-  async delete(appUuid: string, uuid: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('users').where('app_uuid', '=', appUuid).where('uuid', '=', uuid).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  /**
+   * Deletes a user and everything that is only theirs, in one transaction: the groups they own are
+   * dissolved, and they leave every other group. Returns the dissolved groups' ids (their files'
+   * bytes live outside the database), or undefined when the user did not exist.
+   */
+  async deleteCascade(appUuid: string, user: Pick<UserRow, 'uuid' | 'username'>, now: number): Promise<{ dissolvedGroups: string[] } | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const deleted = await trx.deleteFrom('users').where('app_uuid', '=', appUuid).where('uuid', '=', user.uuid).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) return undefined;
+      const owned = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('owner', '=', user.username).returning('id').execute();
+      const memberships = await trx
+        .deleteFrom('group_members')
+        .where('app_uuid', '=', appUuid)
+        .where('username', '=', user.username)
+        .returning('group_id')
+        .execute();
+      const left = memberships.map((m) => m.group_id);
+      if (left.length > 0) {
+        await trx
+          .updateTable('groups')
+          .set((eb) => ({ member_count: eb('member_count', '-', 1), modified: now }))
+          .where('id', 'in', left)
+          .execute();
+      }
+      return { dissolvedGroups: owned.map((g) => g.id) };
+    });
   }
 
   async setPassword(appUuid: string, uuid: string, passwordHash: string, now: number): Promise<boolean> {

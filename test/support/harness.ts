@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { AppSeed, Config } from '../../src/config.js';
+import { defaultLimits, type AppSeed, type Config } from '../../src/config.js';
 import { createQunliao, type Qunliao } from '../../src/app.js';
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -64,7 +64,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     logLevel: 'silent',
     scryptCost: 1024,
     defaultTokenTtl: 60 * 24 * 3600,
-    limits: { registerBatch: 60 },
+    limits: { ...defaultLimits },
     ...overrides,
   };
 }

@@ -2,12 +2,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { foundation } from './001_foundation.js';
+import { groups } from './002_groups.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001_foundation': foundation(dialect),
+        '002_groups': groups(dialect),
       };
     },
   };

@@ -1,0 +1,28 @@
+// Reading request fields in services: each check names the documented error to raise.
+import { DomainError, type ErrorCode, type ErrorParams } from './errors.js';
+
+export type Fields = Record<string, unknown>;
+
+/** The JSON object a request must carry; anything else raises `code`. */
+export function objectBody(body: unknown, code: ErrorCode, params: ErrorParams = {}): Fields {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new DomainError(code, params);
+  return body as Fields;
+}
+
+/** Length in characters (code points), so that Chinese text counts one per character. */
+export function charLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** A list of usernames from a JSON array of strings; raises `code` for anything else. */
+export function stringArray(value: unknown, code: ErrorCode, params: ErrorParams = {}): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new DomainError(code, params);
+  return value as string[];
+}
+
+/** A comma list from a URL segment ("u1,u2" or "u1%2Cu2", already decoded), without empties or repeats. */
+export function commaList(segment: string): string[] {
+  return [...new Set(segment.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
+}

@@ -1,0 +1,478 @@
+// Groups (seed 001 "群组管理") and their members and admins (REFERENCE §2d, group_member.md).
+import type { GroupLimits } from '../config.js';
+import { GroupFullError, type GroupRow, type GroupsRepository, type MemberRow } from '../store/groups.js';
+import type { UsersRepository } from '../store/users.js';
+import { isUniqueViolation } from '../store/db.js';
+import type { App } from './apps.js';
+import { fail } from './errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
+import { isNumericId, numericId } from './ids.js';
+
+const NAME_MAX = 128;
+const DESCRIPTION_MAX = 512;
+const AVATAR_MAX = 1024;
+const CUSTOM_CREATE_MAX_BYTES = 8 * 1024; // create: "不要超过 8 KB"
+const CUSTOM_MODIFY_MAX_CHARS = 1024; // modify: "不要超过 1,024 字符"
+const DEFAULT_MAXUSERS = 200;
+
+/** Fields PUT /chatgroups/{id} may change, with the aliases official SDKs send. */
+const MODIFIABLE: Record<string, string> = {
+  groupname: 'groupname',
+  avatar: 'avatar',
+  description: 'description',
+  desc: 'description',
+  maxusers: 'maxusers',
+  membersonly: 'membersonly',
+  members_only: 'membersonly',
+  allowinvites: 'allowinvites',
+  invite_need_confirm: 'invite_need_confirm',
+  custom: 'custom',
+  public: 'public',
+  newowner: 'newowner',
+};
+
+export interface GroupDetails {
+  id: string;
+  name: string;
+  avatar: string;
+  description: string;
+  membersonly: boolean;
+  allowinvites: boolean;
+  invite_need_confirm: boolean;
+  maxusers: number;
+  owner: string;
+  created: number;
+  custom: string;
+  mute: boolean;
+  affiliations_count: number;
+  disabled: boolean;
+  affiliations: ({ owner: string } | { member: string })[];
+  public: boolean;
+}
+
+export interface GroupListItem {
+  owner: string;
+  groupid: string;
+  affiliations: number;
+  type: 'group';
+  lastModified: string;
+  groupname: string;
+}
+
+export interface UserGroupItem {
+  name: string;
+  avatar: string;
+  owner: string;
+  id: string;
+  groupId: string;
+  description: string;
+  disabled: boolean;
+  public: boolean;
+  allowinvites: boolean;
+  membersonly: boolean;
+  maxusers: number;
+  created: number;
+}
+
+export type MemberItem = { owner: string; joined_time?: number } | { member: string; joined_time?: number };
+
+export interface RemoveResult {
+  result: boolean;
+  action: 'remove_member';
+  reason?: string;
+  user: string;
+  groupid: string;
+}
+
+const bool = (n: number): boolean => n === 1;
+
+function optionalString(f: Fields, key: string, max: number, tooLong: () => never, count = charLength): string | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') fail('groupInvalidParameter', { message: `${key} must be a string` });
+  if (count(v) > max) tooLong();
+  return v;
+}
+
+function optionalBool(f: Fields, key: string): boolean | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') fail('groupInvalidParameter', { message: `${key} must be true or false` });
+  return v;
+}
+
+export class GroupsService {
+  constructor(
+    private readonly groups: GroupsRepository,
+    private readonly users: UsersRepository,
+    private readonly limits: GroupLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  // ---- lookups shared by every operation ----
+
+  /** The group, or 404 `grpID X does not exist!`. Ids that cannot be ours are simply not found. */
+  async get(app: App, id: string): Promise<GroupRow> {
+    const group = isNumericId(id) ? await this.groups.find(app.uuid, id) : undefined;
+    if (!group) fail('groupNotFound', { id });
+    return group;
+  }
+
+  /** The group for a management operation: it must exist and not be disabled. */
+  async getManageable(app: App, id: string): Promise<GroupRow> {
+    const group = await this.get(app, id);
+    if (group.disabled === 1) fail('groupDisabled', { id });
+    return group;
+  }
+
+  private async requireUsers(app: App, names: string[]): Promise<void> {
+    const found = new Set((await this.users.findManyByName(app.uuid, names)).map((u) => u.username));
+    const missing = names.find((n) => !found.has(n));
+    if (missing !== undefined) fail('groupUserNotFound', { username: missing });
+  }
+
+  private async requireRoomInUserLimits(app: App, names: string[]): Promise<void> {
+    const full = await this.groups.usersAtGroupLimit(app.uuid, names, this.limits.groupsPerUser);
+    if (full.length > 0) fail('userTooManyGroups', { username: full[0]! });
+  }
+
+  // ---- POST /chatgroups ----
+
+  async create(app: App, body: unknown): Promise<string> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    if (f.public === undefined || f.public === null) fail('groupPublicRequired');
+    const isPublic = optionalBool(f, 'public')!;
+    if (f.owner === undefined || f.owner === null || f.owner === '') fail('groupFieldRequired', { field: 'owner' });
+    if (typeof f.owner !== 'string') fail('groupInvalidParameter', { message: 'owner must be a string' });
+    const owner = f.owner.toLowerCase();
+    const name = optionalString(f, 'groupname', NAME_MAX, () => fail('groupInvalidParameter', { message: 'groupname length is too big' })) ?? '';
+    const avatar = optionalString(f, 'avatar', AVATAR_MAX, () => fail('groupAvatarTooLong')) ?? '';
+    const descriptionKey = f.description !== undefined ? 'description' : 'desc';
+    const description =
+      optionalString(f, descriptionKey, DESCRIPTION_MAX, () => fail('groupInvalidParameter', { message: 'description length is too big' })) ?? '';
+    const custom =
+      optionalString(f, 'custom', CUSTOM_CREATE_MAX_BYTES, () => fail('groupInvalidParameter', { message: 'custom length is too big' }), Buffer.byteLength) ?? '';
+    const membersonly = optionalBool(f, f.membersonly !== undefined ? 'membersonly' : 'members_only') ?? false;
+    const allowinvites = optionalBool(f, 'allowinvites') ?? false;
+    const inviteNeedConfirm = optionalBool(f, 'invite_need_confirm') ?? true;
+    const maxusers = this.parseMaxUsers(f.maxusers) ?? DEFAULT_MAXUSERS;
+    const members =
+      f.members === undefined || f.members === null
+        ? []
+        : [...new Set(stringArray(f.members, 'groupInvalidParameter', { message: 'members must be an array of usernames' }).map((m) => m.toLowerCase()))].filter(
+            (m) => m !== owner,
+          );
+    if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
+    await this.requireUsers(app, [owner, ...members]);
+    await this.requireRoomInUserLimits(app, [owner, ...members]);
+    if (this.limits.groupsPerApp > 0 && (await this.groups.countAppGroups(app.uuid)) >= this.limits.groupsPerApp) {
+      fail('appTooManyGroups', { appKey: `${app.org_name}#${app.app_name}` });
+    }
+
+    for (let attempt = 0; ; attempt++) {
+      const now = this.now();
+      const id = numericId(now);
+      try {
+        await this.groups.create(
+          {
+            app_uuid: app.uuid,
+            id,
+            name,
+            description,
+            avatar,
+            public: isPublic ? 1 : 0,
+            membersonly: membersonly ? 1 : 0,
+            allowinvites: allowinvites ? 1 : 0,
+            invite_need_confirm: inviteNeedConfirm ? 1 : 0,
+            maxusers,
+            owner,
+            custom,
+            member_count: members.length + 1,
+            created: now,
+            modified: now,
+          },
+          owner,
+          members,
+          now,
+        );
+        return id;
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  private parseMaxUsers(v: unknown): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail('groupInvalidParameter', { message: 'maxusers must be a positive integer' });
+    if (n > this.limits.groupMaxUsers) fail('groupMaxUsersTooLarge', { max: this.limits.groupMaxUsers });
+    return n;
+  }
+
+  // ---- disable / enable ----
+
+  async setDisabled(app: App, id: string, disabled: boolean): Promise<boolean> {
+    await this.get(app, id);
+    await this.groups.update(app.uuid, id, { disabled: disabled ? 1 : 0, modified: this.now() });
+    return disabled;
+  }
+
+  // ---- PUT /chatgroups/{id} ----
+
+  /** Changes only the fields sent; answers `true` per field (and `newowner: true` for a transfer). */
+  async modify(app: App, id: string, body: unknown): Promise<Record<string, boolean>> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    const invalid = Object.keys(f).filter((k) => !(k in MODIFIABLE));
+    if (invalid.length > 0) fail('groupInvalidFields', { fields: invalid.join(', ') });
+    const group = await this.getManageable(app, id);
+
+    const changes: Record<string, string | number> = {};
+    const result: Record<string, boolean> = {};
+    const set = (field: string, column: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      changes[column] = value;
+      result[field] = true;
+    };
+    const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0);
+    set('groupname', 'name', optionalString(f, 'groupname', NAME_MAX, () => fail('groupInvalidParameter', { message: 'groupname length is too big' })));
+    set('avatar', 'avatar', optionalString(f, 'avatar', AVATAR_MAX, () => fail('groupAvatarTooLong')));
+    for (const key of ['description', 'desc']) {
+      set('description', 'description', optionalString(f, key, DESCRIPTION_MAX, () => fail('groupInvalidParameter', { message: 'description length is too big' })));
+    }
+    set('custom', 'custom', optionalString(f, 'custom', CUSTOM_MODIFY_MAX_CHARS, () => fail('groupInvalidParameter', { message: 'custom length is too big' })));
+    set('maxusers', 'maxusers', this.parseMaxUsers(f.maxusers));
+    for (const key of ['membersonly', 'members_only']) set('membersonly', 'membersonly', flag(optionalBool(f, key)));
+    for (const key of ['allowinvites', 'invite_need_confirm', 'public']) set(key, key, flag(optionalBool(f, key)));
+
+    let newOwner: string | undefined;
+    if (f.newowner !== undefined) {
+      if (typeof f.newowner !== 'string' || f.newowner === '') fail('groupInvalidParameter', { message: 'newowner must be a username' });
+      newOwner = f.newowner.toLowerCase();
+      if (newOwner === group.owner) fail('groupSameOwner');
+      await this.requireUsers(app, [newOwner]);
+      if (!(await this.groups.member(id, newOwner))) fail('groupUserNotInGroup', { username: newOwner, id });
+    }
+
+    const now = this.now();
+    if (Object.keys(changes).length > 0) {
+      const updated = { ...changes, modified: now };
+      if (typeof changes.maxusers === 'number') {
+        if (!(await this.groups.updateWithMaxUsers(app.uuid, id, { ...updated, maxusers: changes.maxusers }))) fail('groupMaxUsersBelowCount');
+      } else {
+        await this.groups.update(app.uuid, id, updated);
+      }
+    }
+    if (newOwner !== undefined) {
+      await this.groups.transferOwner(app.uuid, id, group.owner, newOwner, now);
+      result.newowner = true;
+    }
+    return result;
+  }
+
+  // ---- GET /chatgroups (newest first, keyset cursor) ----
+
+  async list(app: App, limit: number, cursor: string | undefined): Promise<{ items: GroupListItem[]; cursor?: string }> {
+    const before = cursor === undefined ? undefined : decodeCursor('groups', cursor, 'groupInvalidParameter');
+    const rows = await this.groups.pageNewest(app.uuid, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((g) => ({
+        // The seed's recorded example shows the owner as "{org}#{app}_{username}".
+        owner: `${app.org_name}#${app.app_name}_${g.owner}`,
+        groupid: g.id,
+        affiliations: g.member_count,
+        type: 'group',
+        lastModified: String(g.modified),
+        groupname: g.name,
+      })),
+      cursor: rows.length > limit && last ? encodeCursor('groups', last.seq) : undefined,
+    };
+  }
+
+  // ---- GET /chatgroups/user/{username} ----
+
+  async userGroups(app: App, username: string, pagenum: number, pagesize: number): Promise<{ items: UserGroupItem[]; total: number }> {
+    const name = username.toLowerCase();
+    const total = await this.groups.countUserGroups(app.uuid, name);
+    // Pages are numbered from 1; the doc's "page 0" is the first page too.
+    const offset = (Math.max(pagenum, 1) - 1) * pagesize;
+    const rows = offset < total ? await this.groups.userGroups(app.uuid, name, offset, pagesize) : [];
+    return {
+      total,
+      items: rows.map((g) => ({
+        name: g.name,
+        avatar: g.avatar,
+        owner: g.owner,
+        id: g.id,
+        groupId: g.id,
+        description: g.description,
+        disabled: bool(g.disabled),
+        public: bool(g.public),
+        allowinvites: bool(g.allowinvites),
+        membersonly: bool(g.membersonly),
+        maxusers: g.maxusers,
+        created: g.created,
+      })),
+    };
+  }
+
+  // ---- GET /chatgroups/{id}/user/{username}/is_joined ----
+
+  async isJoined(app: App, id: string, username: string): Promise<boolean> {
+    if (!isNumericId(id)) return false;
+    const member = await this.groups.member(id, username.toLowerCase());
+    return member !== undefined && member.app_uuid === app.uuid;
+  }
+
+  // ---- GET /chatgroups/{id1,id2,…} ----
+
+  /**
+   * Details of up to 100 groups. One id that does not exist → 404; among several, each missing
+   * id is answered in place as `{id, error: "group id doesn't exist"}`.
+   */
+  async details(app: App, idList: string): Promise<(GroupDetails | { id: string; error: string })[]> {
+    const ids = commaList(idList);
+    if (ids.length > this.limits.groupDetailsIds) fail('groupDetailsTooMany', { max: this.limits.groupDetailsIds });
+    if (ids.length === 1) return [await this.detailsOf(await this.get(app, ids[0]!))];
+    const rows = await this.groups.findMany(app.uuid, ids.filter(isNumericId));
+    const byId = new Map(rows.map((g) => [g.id, g]));
+    const out: (GroupDetails | { id: string; error: string })[] = [];
+    for (const id of ids) {
+      const group = byId.get(id);
+      out.push(group ? await this.detailsOf(group) : { id, error: "group id doesn't exist" });
+    }
+    return out;
+  }
+
+  private async detailsOf(g: GroupRow): Promise<GroupDetails> {
+    const members = await this.groups.members(g.id, 0, this.limits.detailsMembers);
+    return {
+      id: g.id,
+      name: g.name,
+      avatar: g.avatar,
+      description: g.description,
+      membersonly: bool(g.membersonly),
+      allowinvites: bool(g.allowinvites),
+      invite_need_confirm: bool(g.invite_need_confirm),
+      maxusers: g.maxusers,
+      owner: g.owner,
+      created: g.created,
+      custom: g.custom,
+      mute: bool(g.mute_all),
+      affiliations_count: g.member_count,
+      disabled: bool(g.disabled),
+      affiliations: members.map(affiliation),
+      public: bool(g.public),
+    };
+  }
+
+  // ---- DELETE /chatgroups/{id} ----
+
+  async dissolve(app: App, id: string): Promise<void> {
+    await this.get(app, id);
+    if (!(await this.groups.delete(app.uuid, id))) fail('groupNotFound', { id });
+  }
+
+  // ---- members ----
+
+  /** GET /chatgroups/{id}/users?pagenum=&pagesize= — owner first, then members in join order. */
+  async members(app: App, id: string, pagenum: number, pagesize: number, withJoinedTime: boolean): Promise<MemberItem[]> {
+    const group = isNumericId(id) ? await this.groups.find(app.uuid, id) : undefined;
+    if (!group) fail('groupNotFoundForList', { id });
+    const rows = await this.groups.members(id, (Math.max(pagenum, 1) - 1) * pagesize, pagesize);
+    return rows.map((m) => (withJoinedTime ? { ...affiliation(m), joined_time: m.joined } : affiliation(m)));
+  }
+
+  /** POST /chatgroups/{id}/users/{username} */
+  async addMember(app: App, id: string, username: string): Promise<string> {
+    const name = username.toLowerCase();
+    const group = await this.getManageable(app, id);
+    await this.requireUsers(app, [name]);
+    if (await this.groups.member(id, name)) fail('groupAlreadyMember', { username: name, id });
+    await this.addChecked(app, group, [name]);
+    return name;
+  }
+
+  /** POST /chatgroups/{id}/users {"usernames": [...]} — refused only when every user is already a member. */
+  async addMembers(app: App, id: string, body: unknown): Promise<string[]> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    const names = [...new Set(stringArray(f.usernames, 'groupFieldRequired', { field: 'usernames' }).map((n) => n.toLowerCase()))];
+    if (names.length === 0) fail('groupFieldRequired', { field: 'usernames' });
+    if (names.length > this.limits.memberBatch) fail('groupBatchTooLarge', { message: `addMembers: addMembers number more than maxSize : ${this.limits.memberBatch}` });
+    const group = await this.getManageable(app, id);
+    await this.requireUsers(app, names);
+    const already = new Set((await this.groups.membersOf(id, names)).map((m) => m.username));
+    const fresh = names.filter((n) => !already.has(n));
+    if (fresh.length === 0) fail('groupAlreadyMember', { username: names[0]!, id });
+    return this.addChecked(app, group, fresh);
+  }
+
+  private async addChecked(app: App, group: GroupRow, names: string[]): Promise<string[]> {
+    await this.requireRoomInUserLimits(app, names);
+    try {
+      return await this.groups.addMembers(app.uuid, group.id, names, this.now());
+    } catch (err) {
+      if (err instanceof GroupFullError) fail('groupMembersExceedMax');
+      throw err;
+    }
+  }
+
+  /** DELETE /chatgroups/{id}/users/{username} */
+  async removeMember(app: App, id: string, username: string): Promise<string> {
+    const name = username.toLowerCase();
+    const group = await this.getManageable(app, id);
+    if (name === group.owner) fail('groupOwnerForbidden');
+    const removed = await this.groups.removeMembers(id, [name], this.now());
+    if (removed.length === 0) fail('groupUserNotInGroup', { username: name, id });
+    return name;
+  }
+
+  /** DELETE /chatgroups/{id}/users/{u1,u2} — one result per user. */
+  async removeMembers(app: App, id: string, list: string): Promise<RemoveResult[]> {
+    const names = commaList(list).map((n) => n.toLowerCase());
+    if (names.length > this.limits.memberBatch) fail('groupBatchTooLarge', { message: `kickMember: kickMembers number more than maxSize : ${this.limits.memberBatch}` });
+    const group = await this.getManageable(app, id);
+    const removable = names.filter((n) => n !== group.owner);
+    const removed = new Set(await this.groups.removeMembers(id, removable, this.now()));
+    return names.map((user) => {
+      if (removed.has(user)) return { result: true, action: 'remove_member', user, groupid: id };
+      const reason = user === group.owner ? 'forbidden operation on group owner!' : `user: ${user} doesn't exist in group: ${id}`;
+      return { result: false, action: 'remove_member', reason, user, groupid: id };
+    });
+  }
+
+  // ---- admins ----
+
+  async admins(app: App, id: string): Promise<string[]> {
+    await this.get(app, id);
+    return (await this.groups.admins(id)).map((m) => m.username);
+  }
+
+  async addAdmin(app: App, id: string, body: unknown): Promise<string> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    if (typeof f.newadmin !== 'string' || f.newadmin === '') fail('groupFieldRequired', { field: 'newadmin' });
+    const name = f.newadmin.toLowerCase();
+    const group = await this.getManageable(app, id);
+    if (name === group.owner) fail('groupOwnerForbidden');
+    const member = await this.groups.member(id, name);
+    if (!member) fail('groupNotMembers', { usernames: name });
+    if (member.role === 'admin') fail('groupAlreadyAdmin', { username: name, id });
+    if ((await this.groups.countAdmins(id)) >= this.limits.groupAdmins) fail('groupAdminsFull', { max: this.limits.groupAdmins });
+    await this.groups.setRole(id, name, 'member', 'admin');
+    return name;
+  }
+
+  async removeAdmin(app: App, id: string, username: string): Promise<string> {
+    const name = username.toLowerCase();
+    await this.getManageable(app, id);
+    if (!(await this.groups.setRole(id, name, 'admin', 'member'))) fail('groupNotAdmin', { username: name, id });
+    return name;
+  }
+}
+
+function affiliation(m: MemberRow): { owner: string } | { member: string } {
+  return m.role === 'owner' ? { owner: m.username } : { member: m.username };
+}

@@ -1,0 +1,226 @@
+// Groups and their members. Member rows and the group's member_count change together in one
+// transaction; "room left" is checked by a conditional UPDATE, so concurrent adds cannot overfill.
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Db } from './db.js';
+import type { GroupMembersTable, GroupRole, GroupsTable } from './schema.js';
+
+export type GroupRow = Selectable<GroupsTable>;
+export type NewGroup = Insertable<GroupsTable>;
+export type GroupChanges = Updateable<Omit<GroupsTable, 'seq' | 'app_uuid' | 'id' | 'created'>>;
+export type MemberRow = Selectable<GroupMembersTable>;
+
+/** Thrown inside a transaction when added members would not fit in maxusers. */
+export class GroupFullError extends Error {
+  constructor() {
+    super('group is full');
+  }
+}
+
+export class GroupsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates the group with its owner and members in one transaction. */
+  async create(group: NewGroup, owner: string, members: string[], now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('groups').values(group).execute();
+      const rows = [owner, ...members].map((username, i) => ({
+        group_id: group.id,
+        app_uuid: group.app_uuid,
+        username,
+        role: (i === 0 ? 'owner' : 'member') as GroupRole,
+        joined: now,
+      }));
+      await trx.insertInto('group_members').values(rows).execute();
+    });
+  }
+
+  find(appUuid: string, id: string): Promise<GroupRow | undefined> {
+    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+  }
+
+  findMany(appUuid: string, ids: string[]): Promise<GroupRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('id', 'in', ids).execute();
+  }
+
+  async update(appUuid: string, id: string, changes: GroupChanges): Promise<void> {
+    await this.db.updateTable('groups').set(changes).where('app_uuid', '=', appUuid).where('id', '=', id).execute();
+  }
+
+  /** Sets maxusers unless the group already has more members than that; false when refused. */
+  async updateWithMaxUsers(appUuid: string, id: string, changes: GroupChanges & { maxusers: number }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('groups')
+      .set(changes)
+      .where('app_uuid', '=', appUuid)
+      .where('id', '=', id)
+      .where('member_count', '<=', changes.maxusers)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async delete(appUuid: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('groups').where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Newest first: groups created before the one with sequence `beforeSeq`. */
+  pageNewest(appUuid: string, beforeSeq: number | undefined, limit: number): Promise<GroupRow[]> {
+    let q = this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid);
+    if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
+    return q.orderBy('seq', 'desc').limit(limit).execute();
+  }
+
+  async countAppGroups(appUuid: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('groups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_uuid', '=', appUuid)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countUserGroups(appUuid: string, username: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('group_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_uuid', '=', appUuid)
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Usernames among `names` that already belong to `limit` or more groups. */
+  async usersAtGroupLimit(appUuid: string, names: string[], limit: number): Promise<string[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('group_members')
+      .select(['username', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('app_uuid', '=', appUuid)
+      .where('username', 'in', names)
+      .groupBy('username')
+      .having((eb) => eb.fn.countAll(), '>=', limit)
+      .execute();
+    return rows.map((r) => r.username);
+  }
+
+  /** The groups `username` belongs to, in the order joined. */
+  userGroups(appUuid: string, username: string, offset: number, limit: number): Promise<GroupRow[]> {
+    return this.db
+      .selectFrom('group_members as m')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .selectAll('g')
+      .where('m.app_uuid', '=', appUuid)
+      .where('m.username', '=', username)
+      .orderBy('m.seq', 'asc')
+      .offset(offset)
+      .limit(limit)
+      .execute();
+  }
+
+  async member(groupId: string, username: string): Promise<MemberRow | undefined> {
+    return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('username', '=', username).executeTakeFirst();
+  }
+
+  membersOf(groupId: string, names: string[]): Promise<MemberRow[]> {
+    if (names.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('username', 'in', names).execute();
+  }
+
+  /** Members in join order (the owner joined first). */
+  members(groupId: string, offset: number, limit: number): Promise<MemberRow[]> {
+    return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).orderBy('seq', 'asc').offset(offset).limit(limit).execute();
+  }
+
+  /** Members of several groups at once, at most `perGroup` each (for group details). */
+  async membersOfGroups(groupIds: string[], perGroup: number): Promise<Map<string, MemberRow[]>> {
+    const byGroup = new Map<string, MemberRow[]>(groupIds.map((id) => [id, []]));
+    for (const id of groupIds) byGroup.set(id, await this.members(id, 0, perGroup));
+    return byGroup;
+  }
+
+  admins(groupId: string): Promise<MemberRow[]> {
+    return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('role', '=', 'admin').orderBy('seq', 'asc').execute();
+  }
+
+  async countAdmins(groupId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('group_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('group_id', '=', groupId)
+      .where('role', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Adds the users that are not members yet; returns them. Throws GroupFullError (and adds no
+   * one) when they would not fit in maxusers.
+   */
+  async addMembers(appUuid: string, groupId: string, usernames: string[], now: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const added: string[] = [];
+      for (const username of usernames) {
+        const row = await trx
+          .insertInto('group_members')
+          .values({ group_id: groupId, app_uuid: appUuid, username, role: 'member', joined: now })
+          .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
+          .returning('username')
+          .executeTakeFirst();
+        if (row) added.push(row.username);
+      }
+      if (added.length === 0) return added;
+      const n = added.length;
+      const result = await trx
+        .updateTable('groups')
+        .set((eb) => ({ member_count: eb('member_count', '+', n), modified: now }))
+        .where('id', '=', groupId)
+        .where((eb) => eb(eb('member_count', '+', n), '<=', eb.ref('maxusers')))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw new GroupFullError();
+      return added;
+    });
+  }
+
+  /** Removes members other than the owner; returns who was removed. */
+  async removeMembers(groupId: string, usernames: string[], now: number): Promise<string[]> {
+    if (usernames.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const removed = await trx
+        .deleteFrom('group_members')
+        .where('group_id', '=', groupId)
+        .where('username', 'in', usernames)
+        .where('role', '!=', 'owner')
+        .returning('username')
+        .execute();
+      if (removed.length > 0) {
+        await trx
+          .updateTable('groups')
+          .set((eb) => ({ member_count: eb('member_count', '-', removed.length), modified: now }))
+          .where('id', '=', groupId)
+          .execute();
+      }
+      return removed.map((r) => r.username);
+    });
+  }
+
+  async setRole(groupId: string, username: string, from: GroupRole, to: GroupRole): Promise<boolean> {
+    const result = await this.db
+      .updateTable('group_members')
+      .set({ role: to })
+      .where('group_id', '=', groupId)
+      .where('username', '=', username)
+      .where('role', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Makes `newOwner` (a member) the owner; the old owner stays as a member. */
+  async transferOwner(appUuid: string, groupId: string, oldOwner: string, newOwner: string, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('group_members').set({ role: 'member' }).where('group_id', '=', groupId).where('username', '=', oldOwner).execute();
+      await trx.updateTable('group_members').set({ role: 'owner' }).where('group_id', '=', groupId).where('username', '=', newOwner).execute();
+      await trx.updateTable('groups').set({ owner: newOwner, modified: now }).where('app_uuid', '=', appUuid).where('id', '=', groupId).execute();
+    });
+  }
+}
