@@ -13,6 +13,11 @@ import { registerFallbacks } from './http/routing.js';
 import { tokenRoutes } from './api/token/routes.js';
 import { usersRoutes } from './api/users/routes.js';
 import { chatgroupsRoutes } from './api/chatgroups/routes.js';
+import { groupFilesRoutes } from './api/chatgroups/files.js';
+import multipart from '@fastify/multipart';
+import { LocalBlobStore } from './blobs/local.js';
+
+const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
 
 export interface Qunliao {
   server: FastifyInstance;
@@ -25,8 +30,11 @@ export interface Qunliao {
 export async function createQunliao(config: Config): Promise<Qunliao> {
   const store = await openStore(config.db);
   try {
-    const services = createServices(config, store);
+    const services = createServices(config, store, new LocalBlobStore(config.dataDir));
     const generatedApp = await services.apps.ensure(config.apps);
+    // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
+    // belong to another process's upload in progress.
+    await services.groupFiles.removeOrphanBlobs(Date.now() - ORPHAN_BLOB_AGE_MS);
     const server = await buildServer(config, services);
     server.addHook('onClose', async () => store.close());
     return { server, store, services, generatedApp };
@@ -56,12 +64,15 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   registerFallbacks(server);
   registerContext(server, services);
   if (config.rateLimit === 'easemob') await registerRateLimit(server);
+  // Shared-file uploads; the size limit is applied per request while streaming.
+  await server.register(multipart);
 
   await server.register(
     async (api) => {
       await api.register(tokenRoutes, { services });
       await api.register(usersRoutes, { services });
       await api.register(chatgroupsRoutes, { services });
+      await api.register(groupFilesRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );

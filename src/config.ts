@@ -31,6 +31,10 @@ export interface GroupLimits {
 }
 
 export interface Limits extends GroupLimits {
+  /** Bytes per group shared file (10 MB). */
+  shareFileBytes: number;
+  /** Shared files per group (10,000). */
+  shareFilesPerGroup: number;
   /** Users per batch registration (REFERENCE §2b: 60). */
   registerBatch: number;
 }
@@ -44,6 +48,8 @@ export const defaultLimits: Limits = {
   memberBatch: 60,
   groupDetailsIds: 100,
   detailsMembers: 10_000,
+  shareFileBytes: 10 * 1024 * 1024,
+  shareFilesPerGroup: 10_000,
 };
 
 export interface Config {
@@ -84,6 +90,8 @@ const settings = {
   groupsPerUser: { env: 'QUNLIAO_GROUPS_PER_USER', flag: 'groups-per-user' },
   groupsPerApp: { env: 'QUNLIAO_GROUPS_PER_APP', flag: 'groups-per-app' },
   groupMaxUsers: { env: 'QUNLIAO_GROUP_MAX_USERS', flag: 'group-max-users' },
+  shareFileBytes: { env: 'QUNLIAO_SHARE_FILE_BYTES', flag: 'share-file-bytes' },
+  shareFilesPerGroup: { env: 'QUNLIAO_SHARE_FILES_PER_GROUP', flag: 'share-files-per-group' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -200,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       groupsPerUser: value('groupsPerUser', defaultLimits.groupsPerUser, (k, raw) => integer(k, raw, 1, 10_000_000)),
       groupsPerApp: value('groupsPerApp', defaultLimits.groupsPerApp, (k, raw) => integer(k, raw, 0, Number.MAX_SAFE_INTEGER)),
       groupMaxUsers: value('groupMaxUsers', defaultLimits.groupMaxUsers, (k, raw) => integer(k, raw, 1, 1_000_000)),
+      shareFileBytes: value('shareFileBytes', defaultLimits.shareFileBytes, (k, raw) => integer(k, raw, 1, 1024 * 1024 * 1024)),
+      shareFilesPerGroup: value('shareFilesPerGroup', defaultLimits.shareFilesPerGroup, (k, raw) => integer(k, raw, 1, 10_000_000)),
     },
   };
 }

@@ -9,9 +9,10 @@ import type { Services } from '../services/index.js';
 /**
  * - `admin`: an app token is required (every admin REST operation);
  * - `registration`: `POST /users`; without a token the documented "registration is not open" 401;
+ * - `optional`: any valid token (app or user) or none; the service decides (shared-file downloads);
  * - `none`: no token is checked by the plumbing (the token endpoint).
  */
-export type AuthMode = 'admin' | 'registration' | 'none';
+export type AuthMode = 'admin' | 'registration' | 'optional' | 'none';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,6 +64,10 @@ export function registerContext(server: FastifyInstance, services: Services): vo
     if (mode === 'none') return;
     const token = bearerToken(req);
     if (mode === 'registration' && !token) fail('registrationClosed');
+    if (mode === 'optional') {
+      req.principal = token ? await services.tokens.verify(req.chatApp, token) : undefined;
+      return;
+    }
     const principal = await services.tokens.verify(req.chatApp, token);
     if (principal.kind !== 'app') {
       fail('adminRequired', { method: req.method.toLowerCase(), appUuid: req.chatApp.uuid, path: appPath(req) });

@@ -104,6 +104,12 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   groupAdminsFull: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `admin count of this group reaches the limit : ${p.max}`),
   groupSameOwner: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'new owner and old owner are the same'),
   groupBatchTooLarge: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => String(p.message)),
+  // Announcement and shared files (seed 000 shows no error table; these follow REFERENCE §2c/§2f).
+  announcementTooLong: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'announce info length exceeds limit!'),
+  shareFilesFull: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `group share files count exceeds the limit : ${p.max}`),
+  shareFileTooLarge: entry(413, 'Request Entity Too Large', WEB, (p) => `uploaded file is larger than ${p.max} bytes`),
+  shareFileNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `file ${p.fileId} does not exist`),
+  shareFileForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not a member of group ${p.id}`),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
 };
 

@@ -70,7 +70,13 @@ export type ErrorCode =
   | 'groupAdminsFull'
   | 'groupSameOwner'
   | 'groupBatchTooLarge'
-  | 'groupDetailsTooMany';
+  | 'groupDetailsTooMany'
+  // announcement and shared files
+  | 'announcementTooLong'
+  | 'shareFilesFull'
+  | 'shareFileTooLarge'
+  | 'shareFileNotFound'
+  | 'shareFileForbidden';
 
 export type ErrorParams = Record<string, string | number>;
 

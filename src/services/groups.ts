@@ -4,6 +4,7 @@ import { GroupFullError, type GroupRow, type GroupsRepository, type MemberRow } 
 import type { UsersRepository } from '../store/users.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
+import type { BlobStore } from '../blobs/index.js';
 import { fail } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
@@ -15,6 +16,7 @@ const AVATAR_MAX = 1024;
 const CUSTOM_CREATE_MAX_BYTES = 8 * 1024; // create: "不要超过 8 KB"
 const CUSTOM_MODIFY_MAX_CHARS = 1024; // modify: "不要超过 1,024 字符"
 const DEFAULT_MAXUSERS = 200;
+const ANNOUNCEMENT_MAX = 512;
 
 /** Fields PUT /chatgroups/{id} may change, with the aliases official SDKs send. */
 const MODIFIABLE: Record<string, string> = {
@@ -107,6 +109,7 @@ export class GroupsService {
     private readonly groups: GroupsRepository,
     private readonly users: UsersRepository,
     private readonly limits: GroupLimits,
+    private readonly blobs: BlobStore,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -371,9 +374,27 @@ export class GroupsService {
 
   // ---- DELETE /chatgroups/{id} ----
 
+  /** Everything of the group goes: members, admins, announcement, shared files and their bytes. */
   async dissolve(app: App, id: string): Promise<void> {
     await this.get(app, id);
-    if (!(await this.groups.delete(app.uuid, id))) fail('groupNotFound', { id });
+    const deleted = await this.groups.delete(app.uuid, id);
+    if (!deleted) fail('groupNotFound', { id });
+    await this.blobs.delete(deleted.fileIds);
+  }
+
+  // ---- announcement (seed 000) ----
+
+  async announcement(app: App, id: string): Promise<string> {
+    return (await this.get(app, id)).announcement;
+  }
+
+  /** At most 512 characters (not bytes); over the limit the old announcement is kept. */
+  async setAnnouncement(app: App, id: string, body: unknown): Promise<void> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    if (typeof f.announcement !== 'string') fail('groupFieldRequired', { field: 'announcement' });
+    if (charLength(f.announcement) > ANNOUNCEMENT_MAX) fail('announcementTooLong');
+    await this.getManageable(app, id);
+    await this.groups.update(app.uuid, id, { announcement: f.announcement, modified: this.now() });
   }
 
   // ---- members ----

@@ -7,6 +7,8 @@ import { TokenGrantService } from './token-grants.js';
 import { TokensService } from './tokens.js';
 import { UsersService } from './users.js';
 import { GroupsService } from './groups.js';
+import { GroupFilesService } from './group-files.js';
+import type { BlobStore } from '../blobs/index.js';
 
 export interface Services {
   apps: AppsService;
@@ -14,14 +16,16 @@ export interface Services {
   grants: TokenGrantService;
   users: UsersService;
   groups: GroupsService;
+  groupFiles: GroupFilesService;
 }
 
-export function createServices(config: Config, store: Store): Services {
+export function createServices(config: Config, store: Store, blobs: BlobStore): Services {
   const hasher = new SecretHasher(config.scryptCost);
   const apps = new AppsService(store.apps, hasher);
   const tokens = new TokensService(store.users);
-  const users = new UsersService(store.users, hasher, config.limits);
+  const users = new UsersService(store.users, hasher, config.limits, blobs);
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
-  const groups = new GroupsService(store.groups, store.users, config.limits);
-  return { apps, tokens, grants, users, groups };
+  const groups = new GroupsService(store.groups, store.users, config.limits, blobs);
+  const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
+  return { apps, tokens, grants, users, groups, groupFiles };
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config.js';
 import type { NewUser, UserRow, UsersRepository } from '../store/users.js';
 import type { App } from './apps.js';
+import type { BlobStore } from '../blobs/index.js';
 import { DomainError, fail } from './errors.js';
 import { randomSecret, type SecretHasher } from './secrets.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -86,6 +87,7 @@ export class UsersService {
     private readonly repo: UsersRepository,
     private readonly hasher: SecretHasher,
     private readonly limits: Limits,
+    private readonly blobs: BlobStore,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -193,7 +195,9 @@ export class UsersService {
    */
   async delete(app: App, username: string): Promise<UserEntity> {
     const row = await this.findRow(app, username);
-    if (!row || !(await this.repo.deleteCascade(app.uuid, row, this.now()))) fail('userNotFound');
+    const deleted = row && (await this.repo.deleteCascade(app.uuid, row, this.now()));
+    if (!deleted) fail('userNotFound');
+    await this.blobs.delete(deleted.fileIds);
     return { ...userEntity(row), activated: false };
   }
 

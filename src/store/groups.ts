@@ -59,9 +59,16 @@ export class GroupsRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async delete(appUuid: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('groups').where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  /**
+   * Dissolves the group; members, admins and file metadata go with it (foreign keys). Returns the
+   * ids of its shared files, whose bytes the caller removes, or undefined when there was no group.
+   */
+  async delete(appUuid: string, id: string): Promise<{ fileIds: string[] } | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const files = await trx.selectFrom('group_files').select('file_id').where('group_id', '=', id).execute();
+      const result = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0 ? { fileIds: files.map((f) => f.file_id) } : undefined;
+    });
   }
 
   /** Newest first: groups created before the one with sequence `beforeSeq`. */

@@ -5,6 +5,7 @@ import type { Dialect } from './migrations/dialect.js';
 import { AppsRepository } from './apps.js';
 import { UsersRepository } from './users.js';
 import { GroupsRepository } from './groups.js';
+import { GroupFilesRepository } from './group-files.js';
 
 export interface Store {
   db: Db;
@@ -12,6 +13,7 @@ export interface Store {
   apps: AppsRepository;
   users: UsersRepository;
   groups: GroupsRepository;
+  groupFiles: GroupFilesRepository;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     apps: new AppsRepository(db),
     users: new UsersRepository(db),
     groups: new GroupsRepository(db),
+    groupFiles: new GroupFilesRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -46,6 +46,22 @@ export interface GroupsTable {
   member_count: number;
   created: number;
   modified: number;
+  announcement: Generated<string>;
+}
+
+export interface GroupFilesTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  group_id: string;
+  file_id: string;
+  file_name: string;
+  file_owner: string;
+  file_size: number;
+  content_type: string;
+  restricted: number;
+  /** Lets a download URL open a restricted file without a token ("?share-secret="). */
+  share_secret: string;
+  created: number;
 }
 
 export type GroupRole = 'owner' | 'admin' | 'member';
@@ -64,4 +80,5 @@ export interface Database {
   users: UsersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  group_files: GroupFilesTable;
 }

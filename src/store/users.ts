@@ -57,13 +57,25 @@ export class UsersRepository {
 
   /**
    * Deletes a user and everything that is only theirs, in one transaction: the groups they own are
-   * dissolved, and they leave every other group. Returns the dissolved groups' ids (their files'
-   * bytes live outside the database), or undefined when the user did not exist.
+   * dissolved, and they leave every other group. Returns the dissolved groups' ids and the ids of
+   * their shared files (whose bytes live outside the database), or undefined when the user did not
+   * exist.
    */
-  async deleteCascade(appUuid: string, user: Pick<UserRow, 'uuid' | 'username'>, now: number): Promise<{ dissolvedGroups: string[] } | undefined> {
+  async deleteCascade(
+    appUuid: string,
+    user: Pick<UserRow, 'uuid' | 'username'>,
+    now: number,
+  ): Promise<{ dissolvedGroups: string[]; fileIds: string[] } | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const deleted = await trx.deleteFrom('users').where('app_uuid', '=', appUuid).where('uuid', '=', user.uuid).executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) return undefined;
+      const files = await trx
+        .selectFrom('group_files')
+        .innerJoin('groups', 'groups.id', 'group_files.group_id')
+        .select('group_files.file_id')
+        .where('groups.app_uuid', '=', appUuid)
+        .where('groups.owner', '=', user.username)
+        .execute();
       const owned = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('owner', '=', user.username).returning('id').execute();
       const memberships = await trx
         .deleteFrom('group_members')
@@ -79,7 +91,7 @@ export class UsersRepository {
           .where('id', 'in', left)
           .execute();
       }
-      return { dissolvedGroups: owned.map((g) => g.id) };
+      return { dissolvedGroups: owned.map((g) => g.id), fileIds: files.map((f) => f.file_id) };
     });
   }
 

@@ -3,6 +3,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { foundation } from './001_foundation.js';
 import { groups } from './002_groups.js';
+import { groupFiles } from './003_group_files.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '001_foundation': foundation(dialect),
         '002_groups': groups(dialect),
+        '003_group_files': groupFiles(dialect),
       };
     },
   };

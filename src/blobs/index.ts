@@ -1,0 +1,26 @@
+// Where shared-file bytes live. A small interface so that an S3-compatible store can replace the
+// local directory; keys are ids qunliao generates (never client input).
+import type { Readable } from 'node:stream';
+
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`blob larger than ${maxBytes} bytes`);
+  }
+}
+
+export interface BlobStore {
+  /**
+   * Streams `source` into the blob `key`, counting bytes; more than `maxBytes` rejects with
+   * BlobTooLargeError and leaves nothing behind. Resolves with the size once the bytes are durable.
+   */
+  put(key: string, source: Readable, maxBytes: number): Promise<number>;
+  /** The bytes of `key`, or undefined when there is no such blob. */
+  get(key: string): Promise<Readable | undefined>;
+  /** Removes the blobs; missing ones are ignored. */
+  delete(keys: string[]): Promise<void>;
+  /**
+   * Keys of blobs last written before `before` (ms): candidates for removal when their metadata
+   * row is gone. Recent ones are skipped, since another process may be about to write their row.
+   */
+  keysOlderThan(before: number): AsyncIterable<string>;
+}

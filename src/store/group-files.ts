@@ -1,0 +1,50 @@
+// Metadata of group shared files; the bytes are in the blob store under file_id.
+import type { Insertable, Selectable } from 'kysely';
+import type { Db } from './db.js';
+import type { GroupFilesTable } from './schema.js';
+
+export type GroupFileRow = Selectable<GroupFilesTable>;
+
+export class GroupFilesRepository {
+  constructor(private readonly db: Db) {}
+
+  insert(row: Insertable<GroupFilesTable>): Promise<GroupFileRow> {
+    return this.db.insertInto('group_files').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  find(groupId: string, fileId: string): Promise<GroupFileRow | undefined> {
+    return this.db.selectFrom('group_files').selectAll().where('group_id', '=', groupId).where('file_id', '=', fileId).executeTakeFirst();
+  }
+
+  /** Newest first. */
+  page(groupId: string, offset: number, limit: number): Promise<GroupFileRow[]> {
+    return this.db.selectFrom('group_files').selectAll().where('group_id', '=', groupId).orderBy('seq', 'desc').offset(offset).limit(limit).execute();
+  }
+
+  async count(groupId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('group_files')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('group_id', '=', groupId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async delete(groupId: string, fileId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('group_files').where('group_id', '=', groupId).where('file_id', '=', fileId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async fileIdsOfGroups(groupIds: string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await this.db.selectFrom('group_files').select('file_id').where('group_id', 'in', groupIds).execute();
+    return rows.map((r) => r.file_id);
+  }
+
+  /** Which of `fileIds` still have a metadata row. */
+  async existing(fileIds: string[]): Promise<Set<string>> {
+    if (fileIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom('group_files').select('file_id').where('file_id', 'in', fileIds).execute();
+    return new Set(rows.map((r) => r.file_id));
+  }
+}
