@@ -14,6 +14,7 @@ import { tokenRoutes } from './api/token/routes.js';
 import { usersRoutes } from './api/users/routes.js';
 import { chatgroupsRoutes } from './api/chatgroups/routes.js';
 import { groupFilesRoutes } from './api/chatgroups/files.js';
+import { threadRoutes } from './api/thread/routes.js';
 import multipart from '@fastify/multipart';
 import { LocalBlobStore } from './blobs/local.js';
 
@@ -73,6 +74,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(usersRoutes, { services });
       await api.register(chatgroupsRoutes, { services });
       await api.register(groupFilesRoutes, { services });
+      await api.register(threadRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );

@@ -30,7 +30,14 @@ export interface GroupLimits {
   detailsMembers: number;
 }
 
-export interface Limits extends GroupLimits {
+export interface ThreadLimits {
+  /** Threads per app (100,000). */
+  threadsPerApp: number;
+  /** Threads one user may join (100,000). */
+  threadsPerUser: number;
+}
+
+export interface Limits extends GroupLimits, ThreadLimits {
   /** Bytes per group shared file (10 MB). */
   shareFileBytes: number;
   /** Shared files per group (10,000). */
@@ -50,6 +57,8 @@ export const defaultLimits: Limits = {
   detailsMembers: 10_000,
   shareFileBytes: 10 * 1024 * 1024,
   shareFilesPerGroup: 10_000,
+  threadsPerApp: 100_000,
+  threadsPerUser: 100_000,
 };
 
 export interface Config {
@@ -92,6 +101,8 @@ const settings = {
   groupMaxUsers: { env: 'QUNLIAO_GROUP_MAX_USERS', flag: 'group-max-users' },
   shareFileBytes: { env: 'QUNLIAO_SHARE_FILE_BYTES', flag: 'share-file-bytes' },
   shareFilesPerGroup: { env: 'QUNLIAO_SHARE_FILES_PER_GROUP', flag: 'share-files-per-group' },
+  threadsPerApp: { env: 'QUNLIAO_THREADS_PER_APP', flag: 'threads-per-app' },
+  threadsPerUser: { env: 'QUNLIAO_THREADS_PER_USER', flag: 'threads-per-user' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -210,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       groupMaxUsers: value('groupMaxUsers', defaultLimits.groupMaxUsers, (k, raw) => integer(k, raw, 1, 1_000_000)),
       shareFileBytes: value('shareFileBytes', defaultLimits.shareFileBytes, (k, raw) => integer(k, raw, 1, 1024 * 1024 * 1024)),
       shareFilesPerGroup: value('shareFilesPerGroup', defaultLimits.shareFilesPerGroup, (k, raw) => integer(k, raw, 1, 10_000_000)),
+      threadsPerApp: value('threadsPerApp', defaultLimits.threadsPerApp, (k, raw) => integer(k, raw, 1, Number.MAX_SAFE_INTEGER)),
+      threadsPerUser: value('threadsPerUser', defaultLimits.threadsPerUser, (k, raw) => integer(k, raw, 1, Number.MAX_SAFE_INTEGER)),
     },
   };
 }

@@ -18,6 +18,7 @@ const GROUP_INVALID = 'com.easemob.group.exception.InvalidParameterException';
 const GROUP_NOT_FOUND = 'com.easemob.group.exception.ResourceNotFoundException';
 const GROUP_FORBIDDEN = 'com.easemob.group.exception.ForbiddenOpException';
 const GROUP_LIMIT = 'com.easemob.group.exception.ExceedLimitException';
+const THREAD = 'GroupException';
 
 const entry = (status: number, error: string, exception: string, description: string | ((p: ErrorParams) => string)): CatalogEntry => ({
   status,
@@ -110,6 +111,17 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   shareFileTooLarge: entry(413, 'Request Entity Too Large', WEB, (p) => `uploaded file is larger than ${p.max} bytes`),
   shareFileNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `file ${p.fileId} does not exist`),
   shareFileForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not a member of group ${p.id}`),
+  // Threads: group_thread.md error tables (error type `group_error`).
+  threadParamIllegal: entry(400, 'param_illegal', 'HttpMessageNotReadableException', 'Failed to read HTTP message'),
+  threadNameTooLong: entry(400, 'group_error', THREAD, 'thread name limit reached.'),
+  threadLimitReached: entry(403, 'group_error', THREAD, 'thread number has reached limit.'),
+  threadUserJoinLimit: entry(403, 'group_error', THREAD, 'user join thread reach limit.'),
+  threadMessageTaken: entry(403, 'group_error', THREAD, 'msg already create thread.not allow to create.'),
+  threadUserNotInGroup: entry(404, 'group_error', THREAD, 'user not in group.'),
+  threadGroupNotFound: entry(404, 'group_error', THREAD, 'group not found.'),
+  threadNotFound: entry(404, 'group_error', THREAD, 'thread not found.'),
+  threadQueryLimit: entry(400, 'group_error', THREAD, 'query param reaches limit.'),
+  threadBodyLimit: entry(400, 'group_error', THREAD, 'request body reaches limit.'),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
 };
 

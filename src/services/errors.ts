@@ -76,7 +76,18 @@ export type ErrorCode =
   | 'shareFilesFull'
   | 'shareFileTooLarge'
   | 'shareFileNotFound'
-  | 'shareFileForbidden';
+  | 'shareFileForbidden'
+  // threads
+  | 'threadParamIllegal'
+  | 'threadNameTooLong'
+  | 'threadLimitReached'
+  | 'threadUserJoinLimit'
+  | 'threadMessageTaken'
+  | 'threadUserNotInGroup'
+  | 'threadGroupNotFound'
+  | 'threadNotFound'
+  | 'threadQueryLimit'
+  | 'threadBodyLimit';
 
 export type ErrorParams = Record<string, string | number>;
 

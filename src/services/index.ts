@@ -8,6 +8,7 @@ import { TokensService } from './tokens.js';
 import { UsersService } from './users.js';
 import { GroupsService } from './groups.js';
 import { GroupFilesService } from './group-files.js';
+import { ThreadsService } from './threads.js';
 import type { BlobStore } from '../blobs/index.js';
 
 export interface Services {
@@ -17,6 +18,7 @@ export interface Services {
   users: UsersService;
   groups: GroupsService;
   groupFiles: GroupFilesService;
+  threads: ThreadsService;
 }
 
 export function createServices(config: Config, store: Store, blobs: BlobStore): Services {
@@ -27,5 +29,6 @@ export function createServices(config: Config, store: Store, blobs: BlobStore): 
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
   const groups = new GroupsService(store.groups, store.users, config.limits, blobs);
   const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
-  return { apps, tokens, grants, users, groups, groupFiles };
+  const threads = new ThreadsService(store.threads, store.groups, groups, config.limits);
+  return { apps, tokens, grants, users, groups, groupFiles, threads };
 }

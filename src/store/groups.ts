@@ -201,6 +201,16 @@ export class GroupsRepository {
         .returning('username')
         .execute();
       if (removed.length > 0) {
+        // Leaving a group means leaving its threads (REFERENCE §2d, remove member).
+        await trx
+          .deleteFrom('thread_members')
+          .where('group_id', '=', groupId)
+          .where(
+            'username',
+            'in',
+            removed.map((r) => r.username),
+          )
+          .execute();
         await trx
           .updateTable('groups')
           .set((eb) => ({ member_count: eb('member_count', '-', removed.length), modified: now }))

@@ -6,6 +6,7 @@ import { AppsRepository } from './apps.js';
 import { UsersRepository } from './users.js';
 import { GroupsRepository } from './groups.js';
 import { GroupFilesRepository } from './group-files.js';
+import { ThreadsRepository } from './threads.js';
 
 export interface Store {
   db: Db;
@@ -14,6 +15,7 @@ export interface Store {
   users: UsersRepository;
   groups: GroupsRepository;
   groupFiles: GroupFilesRepository;
+  threads: ThreadsRepository;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     users: new UsersRepository(db),
     groups: new GroupsRepository(db),
     groupFiles: new GroupFilesRepository(db),
+    threads: new ThreadsRepository(db),
     close: () => db.destroy(),
   };
 }

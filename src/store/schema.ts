@@ -75,10 +75,33 @@ export interface GroupMembersTable {
   joined: number;
 }
 
+export interface ThreadsTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  id: string;
+  group_id: string;
+  name: string;
+  owner: string;
+  msg_id: string;
+  created: number;
+  modified: number;
+}
+
+export interface ThreadMembersTable {
+  seq: Generated<number>;
+  thread_id: string;
+  app_uuid: string;
+  group_id: string;
+  username: string;
+  joined: number;
+}
+
 export interface Database {
   apps: AppsTable;
   users: UsersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   group_files: GroupFilesTable;
+  threads: ThreadsTable;
+  thread_members: ThreadMembersTable;
 }

@@ -84,6 +84,7 @@ export class UsersRepository {
         .returning('group_id')
         .execute();
       const left = memberships.map((m) => m.group_id);
+      await trx.deleteFrom('thread_members').where('app_uuid', '=', appUuid).where('username', '=', user.username).execute();
       if (left.length > 0) {
         await trx
           .updateTable('groups')

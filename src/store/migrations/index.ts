@@ -4,6 +4,7 @@ import type { Dialect } from './dialect.js';
 import { foundation } from './001_foundation.js';
 import { groups } from './002_groups.js';
 import { groupFiles } from './003_group_files.js';
+import { threads } from './004_threads.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '001_foundation': foundation(dialect),
         '002_groups': groups(dialect),
         '003_group_files': groupFiles(dialect),
+        '004_threads': threads(dialect),
       };
     },
   };

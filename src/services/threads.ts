@@ -1,0 +1,188 @@
+// Threads (子区; seed 002 and group_thread.md): create, rename, delete, list app-wide / per user /
+// per user in a group, and thread members. Lists are keyset pages; as the hosted service does,
+// a page with threads carries a cursor even when it is the last one, and an empty page ends a walk.
+import type { ThreadLimits } from '../config.js';
+import type { GroupsRepository } from '../store/groups.js';
+import type { JoinedThread, Sort, ThreadRow, ThreadsRepository } from '../store/threads.js';
+import { isUniqueViolation } from '../store/db.js';
+import type { App } from './apps.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { fail } from './errors.js';
+import { charLength, objectBody, stringArray } from './fields.js';
+import type { GroupsService } from './groups.js';
+import { isNumericId, numericId } from './ids.js';
+
+const NAME_MAX = 64;
+const PAGE_MAX = 50;
+const MEMBER_BATCH = 10;
+
+export interface ThreadPageQuery {
+  limit?: string;
+  cursor?: string;
+  sort?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+export interface JoinedThreadItem {
+  name: string;
+  owner: string;
+  id: string;
+  msgId: string;
+  groupId: string;
+  created: number;
+}
+
+/** An id sent as a JSON number (the seed's own example) or a string. */
+function idField(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return undefined;
+}
+
+function parsePage(q: ThreadPageQuery, kind: string): { limit: number; sort: Sort; after: number | undefined } {
+  let limit = PAGE_MAX;
+  if (q.limit !== undefined && q.limit !== '') {
+    limit = /^\d+$/.test(q.limit) ? Number(q.limit) : NaN;
+    if (!(limit >= 1 && limit <= PAGE_MAX)) fail('threadQueryLimit');
+  }
+  const sort = q.sort === undefined || q.sort === '' ? 'desc' : q.sort.toLowerCase();
+  if (sort !== 'asc' && sort !== 'desc') fail('threadParamIllegal');
+  const after = q.cursor ? decodeCursor(kind, q.cursor, 'threadParamIllegal') : undefined;
+  return { limit, sort, after };
+}
+
+function joinedItem(t: JoinedThread): JoinedThreadItem {
+  return { name: t.name, owner: t.owner, id: t.id, msgId: t.msg_id, groupId: t.group_id, created: t.created };
+}
+
+export class ThreadsService {
+  constructor(
+    private readonly threads: ThreadsRepository,
+    private readonly groupRows: GroupsRepository,
+    private readonly groups: GroupsService,
+    private readonly limits: ThreadLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async get(app: App, id: string): Promise<ThreadRow> {
+    const thread = isNumericId(id) ? await this.threads.find(app.uuid, id) : undefined;
+    if (!thread) fail('threadNotFound');
+    return thread;
+  }
+
+  /** The thread for a management operation: its group must not be disabled. */
+  private async getManageable(app: App, id: string): Promise<ThreadRow> {
+    const thread = await this.get(app, id);
+    const group = await this.groupRows.find(app.uuid, thread.group_id);
+    if (!group) fail('threadNotFound');
+    if (group.disabled === 1) fail('groupDisabled', { id: group.id });
+    return thread;
+  }
+
+  private async requireJoinRoom(app: App, username: string): Promise<void> {
+    if ((await this.threads.countUserThreads(app.uuid, username)) >= this.limits.threadsPerUser) fail('threadUserJoinLimit');
+  }
+
+  /** POST /thread {"group_id", "name", "msg_id", "owner"} */
+  async create(app: App, body: unknown): Promise<string> {
+    const f = objectBody(body, 'threadParamIllegal');
+    const groupId = idField(f.group_id);
+    const msgId = idField(f.msg_id);
+    if (!groupId || !msgId || typeof f.name !== 'string' || f.name === '' || typeof f.owner !== 'string' || f.owner === '') fail('threadParamIllegal');
+    if (charLength(f.name) > NAME_MAX) fail('threadNameTooLong');
+    const owner = f.owner.toLowerCase();
+    const group = isNumericId(groupId) ? await this.groupRows.find(app.uuid, groupId) : undefined;
+    if (!group) fail('threadGroupNotFound');
+    if (group.disabled === 1) fail('groupDisabled', { id: groupId });
+    if (!(await this.groupRows.member(groupId, owner))) fail('threadUserNotInGroup');
+    if (await this.threads.findByMessage(groupId, msgId)) fail('threadMessageTaken');
+    if ((await this.threads.countApp(app.uuid)) >= this.limits.threadsPerApp) fail('threadLimitReached');
+    await this.requireJoinRoom(app, owner);
+    for (let attempt = 0; ; attempt++) {
+      const now = this.now();
+      const id = numericId(now);
+      try {
+        await this.threads.create({ app_uuid: app.uuid, id, group_id: groupId, name: f.name, owner, msg_id: msgId, created: now, modified: now }, now);
+        return id;
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 4) throw err;
+        // A concurrent create on the same message won; anything else was an id clash: retry.
+        if (await this.threads.findByMessage(groupId, msgId)) fail('threadMessageTaken');
+      }
+    }
+  }
+
+  /** PUT /thread/{id} {"name"} */
+  async rename(app: App, id: string, body: unknown): Promise<string> {
+    const f = objectBody(body, 'threadParamIllegal');
+    if (typeof f.name !== 'string' || f.name === '') fail('threadParamIllegal');
+    if (charLength(f.name) > NAME_MAX) fail('threadNameTooLong');
+    await this.getManageable(app, id);
+    await this.threads.rename(app.uuid, id, f.name, this.now());
+    return f.name;
+  }
+
+  /** DELETE /thread/{id} */
+  async delete(app: App, id: string): Promise<void> {
+    await this.getManageable(app, id);
+    if (!(await this.threads.delete(app.uuid, id))) fail('threadNotFound');
+  }
+
+  /** GET /thread — every thread of the app, by creation time. */
+  async listApp(app: App, q: ThreadPageQuery): Promise<Page<{ id: string }>> {
+    const { limit, sort, after } = parsePage(q, 'threads');
+    const rows = await this.threads.pageApp(app.uuid, sort, after, limit);
+    const last = rows[rows.length - 1];
+    return { items: rows.map((t) => ({ id: t.id })), cursor: last ? encodeCursor('threads', last.seq) : undefined };
+  }
+
+  /** GET /threads/user/{u} and /threads/chatgroups/{gid}/user/{u} — by the time the user joined. */
+  async listJoined(app: App, username: string, groupId: string | undefined, q: ThreadPageQuery): Promise<Page<JoinedThreadItem>> {
+    const { limit, sort, after } = parsePage(q, 'joined');
+    if (groupId !== undefined) await this.groups.get(app, groupId);
+    const rows = await this.threads.pageJoined(app.uuid, username.toLowerCase(), groupId, sort, after, limit);
+    const last = rows[rows.length - 1];
+    return { items: rows.map(joinedItem), cursor: last ? encodeCursor('joined', last.member_seq) : undefined };
+  }
+
+  /** GET /thread/{id}/users — members in join order. */
+  async members(app: App, id: string, q: ThreadPageQuery): Promise<Page<string>> {
+    const { limit, after } = parsePage({ limit: q.limit, cursor: q.cursor }, 'members');
+    await this.get(app, id);
+    const rows = await this.threads.members(id, after, limit);
+    const last = rows[rows.length - 1];
+    return { items: rows.map((r) => r.username), cursor: last ? encodeCursor('members', last.seq) : undefined };
+  }
+
+  private usernames(body: unknown): string[] {
+    const f = objectBody(body, 'threadParamIllegal');
+    const names = [...new Set(stringArray(f.usernames, 'threadParamIllegal').map((n) => n.toLowerCase()))];
+    if (names.length === 0) fail('threadParamIllegal');
+    if (names.length > MEMBER_BATCH) fail('threadBodyLimit');
+    return names;
+  }
+
+  /** POST /thread/{id}/users {"usernames": [≤ 10]} — they must be members of the thread's group. */
+  async addMembers(app: App, id: string, body: unknown): Promise<void> {
+    const names = this.usernames(body);
+    const thread = await this.getManageable(app, id);
+    const inGroup = new Set((await this.groupRows.membersOf(thread.group_id, names)).map((m) => m.username));
+    if (names.some((n) => !inGroup.has(n))) fail('threadUserNotInGroup');
+    const full = [];
+    for (const n of names) if ((await this.threads.countUserThreads(app.uuid, n)) >= this.limits.threadsPerUser) full.push(n);
+    if (full.length > 0) fail('threadUserJoinLimit');
+    await this.threads.addMembers(thread, names, this.now());
+  }
+
+  /** DELETE /thread/{id}/users {"usernames": [≤ 10]} — one result per user. */
+  async removeMembers(app: App, id: string, body: unknown): Promise<{ result: boolean; user: string }[]> {
+    const names = this.usernames(body);
+    const thread = await this.getManageable(app, id);
+    const removed = new Set(await this.threads.removeMembers(thread.id, names));
+    return names.map((user) => ({ result: removed.has(user), user }));
+  }
+}

@@ -1,0 +1,108 @@
+// Threads and their members. Lists are keyset pages over sequence numbers in either direction.
+import type { Insertable, Selectable } from 'kysely';
+import type { Db } from './db.js';
+import type { ThreadsTable } from './schema.js';
+
+export type ThreadRow = Selectable<ThreadsTable>;
+export type Sort = 'asc' | 'desc';
+
+/** A thread a user has joined, with the membership's sequence number (the cursor position). */
+export type JoinedThread = ThreadRow & { member_seq: number };
+
+export class ThreadsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates the thread with its owner as first member. */
+  async create(thread: Insertable<ThreadsTable>, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('threads').values(thread).execute();
+      await trx
+        .insertInto('thread_members')
+        .values({ thread_id: thread.id, app_uuid: thread.app_uuid, group_id: thread.group_id, username: thread.owner, joined: now })
+        .execute();
+    });
+  }
+
+  find(appUuid: string, id: string): Promise<ThreadRow | undefined> {
+    return this.db.selectFrom('threads').selectAll().where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+  }
+
+  findByMessage(groupId: string, msgId: string): Promise<ThreadRow | undefined> {
+    return this.db.selectFrom('threads').selectAll().where('group_id', '=', groupId).where('msg_id', '=', msgId).executeTakeFirst();
+  }
+
+  async countApp(appUuid: string): Promise<number> {
+    const row = await this.db.selectFrom('threads').select((eb) => eb.fn.countAll<number>().as('n')).where('app_uuid', '=', appUuid).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countUserThreads(appUuid: string, username: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('thread_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_uuid', '=', appUuid)
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async rename(appUuid: string, id: string, name: string, now: number): Promise<void> {
+    await this.db.updateTable('threads').set({ name, modified: now }).where('app_uuid', '=', appUuid).where('id', '=', id).execute();
+  }
+
+  async delete(appUuid: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('threads').where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Every thread of the app, by creation; `after` is the last seen sequence number. */
+  pageApp(appUuid: string, sort: Sort, after: number | undefined, limit: number): Promise<ThreadRow[]> {
+    let q = this.db.selectFrom('threads').selectAll().where('app_uuid', '=', appUuid);
+    if (after !== undefined) q = q.where('seq', sort === 'asc' ? '>' : '<', after);
+    return q.orderBy('seq', sort).limit(limit).execute();
+  }
+
+  /** Threads `username` joined (optionally in one group), by join time. */
+  pageJoined(appUuid: string, username: string, groupId: string | undefined, sort: Sort, after: number | undefined, limit: number): Promise<JoinedThread[]> {
+    let q = this.db
+      .selectFrom('thread_members as m')
+      .innerJoin('threads as t', 't.id', 'm.thread_id')
+      .selectAll('t')
+      .select('m.seq as member_seq')
+      .where('m.app_uuid', '=', appUuid)
+      .where('m.username', '=', username);
+    if (groupId !== undefined) q = q.where('m.group_id', '=', groupId);
+    if (after !== undefined) q = q.where('m.seq', sort === 'asc' ? '>' : '<', after);
+    return q.orderBy('m.seq', sort).limit(limit).execute();
+  }
+
+  /** Members in join order after sequence `after`. */
+  members(threadId: string, after: number | undefined, limit: number): Promise<{ username: string; seq: number }[]> {
+    let q = this.db.selectFrom('thread_members').select(['username', 'seq']).where('thread_id', '=', threadId);
+    if (after !== undefined) q = q.where('seq', '>', after);
+    return q.orderBy('seq', 'asc').limit(limit).execute();
+  }
+
+  /** Adds the users who are not members yet; returns them. */
+  async addMembers(thread: ThreadRow, usernames: string[], now: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const added: string[] = [];
+      for (const username of usernames) {
+        const row = await trx
+          .insertInto('thread_members')
+          .values({ thread_id: thread.id, app_uuid: thread.app_uuid, group_id: thread.group_id, username, joined: now })
+          .onConflict((oc) => oc.columns(['thread_id', 'username']).doNothing())
+          .returning('username')
+          .executeTakeFirst();
+        if (row) added.push(row.username);
+      }
+      return added;
+    });
+  }
+
+  async removeMembers(threadId: string, usernames: string[]): Promise<string[]> {
+    if (usernames.length === 0) return [];
+    const rows = await this.db.deleteFrom('thread_members').where('thread_id', '=', threadId).where('username', 'in', usernames).returning('username').execute();
+    return rows.map((r) => r.username);
+  }
+}
