@@ -51,7 +51,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long enough for 100 comma-separated group ids or 60 usernames in one path segment.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
     // Errors fastify raises before routing (a badly encoded URL) get the same error body.
     frameworkErrors: (err, _req, reply) => {
       sendError(reply, new DomainError('invalidQuery', { message: err.message }));

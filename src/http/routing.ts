@@ -6,7 +6,7 @@ import { DomainError } from '../services/errors.js';
 import { sendError } from './errors.js';
 
 export function registerFallbacks(server: FastifyInstance): void {
-  const paths = FindMyWay({ ignoreTrailingSlash: true });
+  const paths = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 8192 });
   const seen = new Set<string>();
   server.addHook('onRoute', (route) => {
     if (seen.has(route.url)) return;

@@ -1,6 +1,6 @@
 // Groups (seed 001 "群组管理") and their members and admins (REFERENCE §2d, group_member.md).
 import type { GroupLimits } from '../config.js';
-import { GroupFullError, type GroupRow, type GroupsRepository, type MemberRow } from '../store/groups.js';
+import { AppGroupLimitError, GroupFullError, UserGroupLimitError, type GroupRow, type GroupsRepository, type MemberRow } from '../store/groups.js';
 import type { UsersRepository } from '../store/users.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
@@ -135,11 +135,6 @@ export class GroupsService {
     if (missing !== undefined) fail('groupUserNotFound', { username: missing });
   }
 
-  private async requireRoomInUserLimits(app: App, names: string[]): Promise<void> {
-    const full = await this.groups.usersAtGroupLimit(app.uuid, names, this.limits.groupsPerUser);
-    if (full.length > 0) fail('userTooManyGroups', { username: full[0]! });
-  }
-
   // ---- POST /chatgroups ----
 
   async create(app: App, body: unknown): Promise<string> {
@@ -168,10 +163,6 @@ export class GroupsService {
           );
     if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
     await this.requireUsers(app, [owner, ...members]);
-    await this.requireRoomInUserLimits(app, [owner, ...members]);
-    if (this.limits.groupsPerApp > 0 && (await this.groups.countAppGroups(app.uuid)) >= this.limits.groupsPerApp) {
-      fail('appTooManyGroups', { appKey: `${app.org_name}#${app.app_name}` });
-    }
 
     for (let attempt = 0; ; attempt++) {
       const now = this.now();
@@ -198,9 +189,12 @@ export class GroupsService {
           owner,
           members,
           now,
+          { perUser: this.limits.groupsPerUser, perApp: this.limits.groupsPerApp },
         );
         return id;
       } catch (err) {
+        if (err instanceof UserGroupLimitError) fail('userTooManyGroups', { username: err.username });
+        if (err instanceof AppGroupLimitError) fail('appTooManyGroups', { appKey: `${app.org_name}#${app.app_name}` });
         if (!isUniqueViolation(err) || attempt >= 4) throw err;
       }
     }
@@ -432,11 +426,11 @@ export class GroupsService {
   }
 
   private async addChecked(app: App, group: GroupRow, names: string[]): Promise<string[]> {
-    await this.requireRoomInUserLimits(app, names);
     try {
-      return await this.groups.addMembers(app.uuid, group.id, names, this.now());
+      return await this.groups.addMembers(app.uuid, group.id, names, this.now(), this.limits.groupsPerUser);
     } catch (err) {
       if (err instanceof GroupFullError) fail('groupMembersExceedMax');
+      if (err instanceof UserGroupLimitError) fail('userTooManyGroups', { username: err.username });
       throw err;
     }
   }

@@ -1,11 +1,13 @@
 // Groups and their members. Member rows and the group's member_count change together in one
 // transaction; "room left" is checked by a conditional UPDATE, so concurrent adds cannot overfill.
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Db } from './db.js';
-import type { GroupMembersTable, GroupRole, GroupsTable } from './schema.js';
+import type { Database } from './schema.js';
+import type { Dialect } from './migrations/dialect.js';
+import type { GroupMembersTable, GroupRole, GroupsTable, RoomKind } from './schema.js';
 
 export type GroupRow = Selectable<GroupsTable>;
-export type NewGroup = Insertable<GroupsTable>;
+export type NewGroup = Omit<Insertable<GroupsTable>, 'kind'>;
 export type GroupChanges = Updateable<Omit<GroupsTable, 'seq' | 'app_uuid' | 'id' | 'created'>>;
 export type MemberRow = Selectable<GroupMembersTable>;
 
@@ -16,31 +18,95 @@ export class GroupFullError extends Error {
   }
 }
 
-export class GroupsRepository {
-  constructor(private readonly db: Db) {}
+/** Thrown inside a transaction when a user already belongs to as many groups as allowed. */
+export class UserGroupLimitError extends Error {
+  constructor(readonly username: string) {
+    super(`user ${username} has joined too many groups`);
+  }
+}
 
-  /** Creates the group with its owner and members in one transaction. */
-  async create(group: NewGroup, owner: string, members: string[], now: number): Promise<void> {
+/** Thrown inside a transaction when the app already has as many groups as allowed. */
+export class AppGroupLimitError extends Error {
+  constructor() {
+    super('app has too many groups');
+  }
+}
+
+/** Per-user and per-app caps checked inside the writing transaction (0 = no cap). */
+export interface MembershipCaps {
+  perUser: number;
+  perApp?: number;
+}
+
+/** Groups or chatrooms (one instance per kind): the same tables, told apart by `kind`. */
+export class GroupsRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    readonly kind: RoomKind = 'group',
+  ) {}
+
+  /**
+   * Serializes writers that count the same things. SQLite runs one write transaction at a time
+   * already; PostgreSQL takes transaction-scoped advisory locks, in sorted order (no deadlocks).
+   */
+  private async lock(trx: Transaction<Database>, keys: string[]): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    for (const key of [...new Set(keys)].sort()) {
+      await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+    }
+  }
+
+  /** Within a transaction: refuses when one of `usernames` is at the per-user cap. */
+  private async checkUserCaps(trx: Transaction<Database>, appUuid: string, usernames: string[], perUser: number): Promise<void> {
+    if (usernames.length === 0 || perUser <= 0) return;
+    await this.lock(trx, usernames.map((u) => `members:${appUuid}:${this.kind}:${u}`));
+    const full = await trx
+      .selectFrom('group_members')
+      .select('username')
+      .where('app_uuid', '=', appUuid)
+      .where('kind', '=', this.kind)
+      .where('username', 'in', usernames)
+      .groupBy('username')
+      .having((eb) => eb.fn.countAll(), '>=', perUser)
+      .execute();
+    if (full.length > 0) throw new UserGroupLimitError(full.map((r) => r.username).sort()[0]!);
+  }
+
+  /** Creates the group with its owner and members in one transaction, within the caps. */
+  async create(group: NewGroup, owner: string, members: string[], now: number, caps: MembershipCaps): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('groups').values(group).execute();
+      if (caps.perApp && caps.perApp > 0) {
+        await this.lock(trx, [`rooms:${group.app_uuid}:${this.kind}`]);
+        const row = await trx
+          .selectFrom('groups')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('app_uuid', '=', group.app_uuid)
+          .where('kind', '=', this.kind)
+          .executeTakeFirstOrThrow();
+        if (Number(row.n) >= caps.perApp) throw new AppGroupLimitError();
+      }
+      await this.checkUserCaps(trx, group.app_uuid, [owner, ...members], caps.perUser);
+      await trx.insertInto('groups').values({ ...group, kind: this.kind }).execute();
       const rows = [owner, ...members].map((username, i) => ({
         group_id: group.id,
         app_uuid: group.app_uuid,
         username,
         role: (i === 0 ? 'owner' : 'member') as GroupRole,
         joined: now,
+        kind: this.kind,
       }));
       await trx.insertInto('group_members').values(rows).execute();
     });
   }
 
   find(appUuid: string, id: string): Promise<GroupRow | undefined> {
-    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', '=', id).executeTakeFirst();
   }
 
   findMany(appUuid: string, ids: string[]): Promise<GroupRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('id', 'in', ids).execute();
+    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', 'in', ids).execute();
   }
 
   async update(appUuid: string, id: string, changes: GroupChanges): Promise<void> {
@@ -66,14 +132,14 @@ export class GroupsRepository {
   async delete(appUuid: string, id: string): Promise<{ fileIds: string[] } | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const files = await trx.selectFrom('group_files').select('file_id').where('group_id', '=', id).execute();
-      const result = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('id', '=', id).executeTakeFirst();
+      const result = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0 ? { fileIds: files.map((f) => f.file_id) } : undefined;
     });
   }
 
   /** Newest first: groups created before the one with sequence `beforeSeq`. */
   pageNewest(appUuid: string, beforeSeq: number | undefined, limit: number): Promise<GroupRow[]> {
-    let q = this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid);
+    let q = this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind);
     if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
     return q.orderBy('seq', 'desc').limit(limit).execute();
   }
@@ -83,6 +149,7 @@ export class GroupsRepository {
       .selectFrom('groups')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('app_uuid', '=', appUuid)
+      .where('kind', '=', this.kind)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -93,22 +160,9 @@ export class GroupsRepository {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('app_uuid', '=', appUuid)
       .where('username', '=', username)
+      .where('kind', '=', this.kind)
       .executeTakeFirstOrThrow();
     return Number(row.n);
-  }
-
-  /** Usernames among `names` that already belong to `limit` or more groups. */
-  async usersAtGroupLimit(appUuid: string, names: string[], limit: number): Promise<string[]> {
-    if (names.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('group_members')
-      .select(['username', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('app_uuid', '=', appUuid)
-      .where('username', 'in', names)
-      .groupBy('username')
-      .having((eb) => eb.fn.countAll(), '>=', limit)
-      .execute();
-    return rows.map((r) => r.username);
   }
 
   /** The groups `username` belongs to, in the order joined. */
@@ -119,6 +173,7 @@ export class GroupsRepository {
       .selectAll('g')
       .where('m.app_uuid', '=', appUuid)
       .where('m.username', '=', username)
+      .where('m.kind', '=', this.kind)
       .orderBy('m.seq', 'asc')
       .offset(offset)
       .limit(limit)
@@ -139,13 +194,6 @@ export class GroupsRepository {
     return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).orderBy('seq', 'asc').offset(offset).limit(limit).execute();
   }
 
-  /** Members of several groups at once, at most `perGroup` each (for group details). */
-  async membersOfGroups(groupIds: string[], perGroup: number): Promise<Map<string, MemberRow[]>> {
-    const byGroup = new Map<string, MemberRow[]>(groupIds.map((id) => [id, []]));
-    for (const id of groupIds) byGroup.set(id, await this.members(id, 0, perGroup));
-    return byGroup;
-  }
-
   admins(groupId: string): Promise<MemberRow[]> {
     return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('role', '=', 'admin').orderBy('seq', 'asc').execute();
   }
@@ -161,16 +209,17 @@ export class GroupsRepository {
   }
 
   /**
-   * Adds the users that are not members yet; returns them. Throws GroupFullError (and adds no
-   * one) when they would not fit in maxusers.
+   * Adds the users that are not members yet; returns them. Throws GroupFullError when they would
+   * not fit in maxusers and UserGroupLimitError when one is at the per-user cap (adding no one).
    */
-  async addMembers(appUuid: string, groupId: string, usernames: string[], now: number): Promise<string[]> {
+  async addMembers(appUuid: string, groupId: string, usernames: string[], now: number, perUser: number): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
+      await this.checkUserCaps(trx, appUuid, usernames, perUser);
       const added: string[] = [];
       for (const username of usernames) {
         const row = await trx
           .insertInto('group_members')
-          .values({ group_id: groupId, app_uuid: appUuid, username, role: 'member', joined: now })
+          .values({ group_id: groupId, app_uuid: appUuid, username, role: 'member', joined: now, kind: this.kind })
           .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
           .returning('username')
           .executeTakeFirst();
@@ -201,16 +250,11 @@ export class GroupsRepository {
         .returning('username')
         .execute();
       if (removed.length > 0) {
-        // Leaving a group means leaving its threads (REFERENCE §2d, remove member).
-        await trx
-          .deleteFrom('thread_members')
-          .where('group_id', '=', groupId)
-          .where(
-            'username',
-            'in',
-            removed.map((r) => r.username),
-          )
-          .execute();
+        const names = removed.map((r) => r.username);
+        // Leaving a group means leaving its threads (REFERENCE §2d, remove member) and its
+        // allowlist; a mute stays, so leaving and rejoining does not lift it.
+        await trx.deleteFrom('thread_members').where('group_id', '=', groupId).where('username', 'in', names).execute();
+        await trx.deleteFrom('group_allowlist').where('group_id', '=', groupId).where('username', 'in', names).execute();
         await trx
           .updateTable('groups')
           .set((eb) => ({ member_count: eb('member_count', '-', removed.length), modified: now }))

@@ -7,6 +7,7 @@ import { UsersRepository } from './users.js';
 import { GroupsRepository } from './groups.js';
 import { GroupFilesRepository } from './group-files.js';
 import { ThreadsRepository } from './threads.js';
+import { ModerationRepository } from './moderation.js';
 
 export interface Store {
   db: Db;
@@ -14,6 +15,8 @@ export interface Store {
   apps: AppsRepository;
   users: UsersRepository;
   groups: GroupsRepository;
+  chatrooms: GroupsRepository;
+  moderation: ModerationRepository;
   groupFiles: GroupFilesRepository;
   threads: ThreadsRepository;
   close(): Promise<void>;
@@ -26,7 +29,9 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     dialect,
     apps: new AppsRepository(db),
     users: new UsersRepository(db),
-    groups: new GroupsRepository(db),
+    groups: new GroupsRepository(db, dialect, 'group'),
+    chatrooms: new GroupsRepository(db, dialect, 'chatroom'),
+    moderation: new ModerationRepository(db),
     groupFiles: new GroupFilesRepository(db),
     threads: new ThreadsRepository(db),
     close: () => db.destroy(),

@@ -47,7 +47,11 @@ export interface GroupsTable {
   created: number;
   modified: number;
   announcement: Generated<string>;
+  kind: RoomKind;
 }
+
+/** Groups and chatrooms share the tables; `kind` tells them apart. */
+export type RoomKind = 'group' | 'chatroom';
 
 export interface GroupFilesTable {
   seq: Generated<number>;
@@ -73,6 +77,19 @@ export interface GroupMembersTable {
   username: string;
   role: GroupRole;
   joined: number;
+  kind: RoomKind;
+}
+
+export interface ModerationListTable {
+  group_id: string;
+  app_uuid: string;
+  username: string;
+  created: number;
+}
+
+export interface GroupMutesTable extends ModerationListTable {
+  /** Unix ms when the mute ends; -1 = permanent. */
+  expire: number;
 }
 
 export interface ThreadsTable {
@@ -104,4 +121,7 @@ export interface Database {
   group_files: GroupFilesTable;
   threads: ThreadsTable;
   thread_members: ThreadMembersTable;
+  group_mutes: GroupMutesTable;
+  group_allowlist: ModerationListTable;
+  group_blocklist: ModerationListTable;
 }

@@ -5,6 +5,7 @@ import { foundation } from './001_foundation.js';
 import { groups } from './002_groups.js';
 import { groupFiles } from './003_group_files.js';
 import { threads } from './004_threads.js';
+import { chatroomsModeration } from './005_chatrooms_moderation.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '002_groups': groups(dialect),
         '003_group_files': groupFiles(dialect),
         '004_threads': threads(dialect),
+        '005_chatrooms_moderation': chatroomsModeration(dialect),
       };
     },
   };
