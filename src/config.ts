@@ -37,7 +37,21 @@ export interface ThreadLimits {
   threadsPerUser: number;
 }
 
-export interface Limits extends GroupLimits, ThreadLimits {
+export interface ModerationLimits {
+  /** Users per mute / allowlist / blocklist request (60). */
+  moderationBatch: number;
+}
+
+export interface ChatroomLimits {
+  /** Chatrooms one user may be in. */
+  chatroomsPerUser: number;
+  /** Chatrooms per app; 0 = unlimited. */
+  chatroomsPerApp: number;
+  /** Highest `maxusers` of a chatroom (10,000). */
+  chatroomMaxUsers: number;
+}
+
+export interface Limits extends GroupLimits, ThreadLimits, ModerationLimits, ChatroomLimits {
   /** Bytes per group shared file (10 MB). */
   shareFileBytes: number;
   /** Shared files per group (10,000). */
@@ -59,6 +73,10 @@ export const defaultLimits: Limits = {
   shareFilesPerGroup: 10_000,
   threadsPerApp: 100_000,
   threadsPerUser: 100_000,
+  moderationBatch: 60,
+  chatroomsPerUser: 10_000,
+  chatroomsPerApp: 0,
+  chatroomMaxUsers: 10_000,
 };
 
 export interface Config {
@@ -103,6 +121,9 @@ const settings = {
   shareFilesPerGroup: { env: 'QUNLIAO_SHARE_FILES_PER_GROUP', flag: 'share-files-per-group' },
   threadsPerApp: { env: 'QUNLIAO_THREADS_PER_APP', flag: 'threads-per-app' },
   threadsPerUser: { env: 'QUNLIAO_THREADS_PER_USER', flag: 'threads-per-user' },
+  chatroomsPerUser: { env: 'QUNLIAO_CHATROOMS_PER_USER', flag: 'chatrooms-per-user' },
+  chatroomsPerApp: { env: 'QUNLIAO_CHATROOMS_PER_APP', flag: 'chatrooms-per-app' },
+  chatroomMaxUsers: { env: 'QUNLIAO_CHATROOM_MAX_USERS', flag: 'chatroom-max-users' },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -223,6 +244,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       shareFilesPerGroup: value('shareFilesPerGroup', defaultLimits.shareFilesPerGroup, (k, raw) => integer(k, raw, 1, 10_000_000)),
       threadsPerApp: value('threadsPerApp', defaultLimits.threadsPerApp, (k, raw) => integer(k, raw, 1, Number.MAX_SAFE_INTEGER)),
       threadsPerUser: value('threadsPerUser', defaultLimits.threadsPerUser, (k, raw) => integer(k, raw, 1, Number.MAX_SAFE_INTEGER)),
+      chatroomsPerUser: value('chatroomsPerUser', defaultLimits.chatroomsPerUser, (k, raw) => integer(k, raw, 1, 10_000_000)),
+      chatroomsPerApp: value('chatroomsPerApp', defaultLimits.chatroomsPerApp, (k, raw) => integer(k, raw, 0, Number.MAX_SAFE_INTEGER)),
+      chatroomMaxUsers: value('chatroomMaxUsers', defaultLimits.chatroomMaxUsers, (k, raw) => integer(k, raw, 1, 1_000_000)),
     },
   };
 }

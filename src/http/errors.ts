@@ -122,6 +122,16 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   threadNotFound: entry(404, 'group_error', THREAD, 'thread not found.'),
   threadQueryLimit: entry(400, 'group_error', THREAD, 'query param reaches limit.'),
   threadBodyLimit: entry(400, 'group_error', THREAD, 'request body reaches limit.'),
+  // qunliao: a blocked user added again; the docs only say blocked users cannot join.
+  groupUserBlocked: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `can not join this group, reason:user: ${p.username} is in the blocklist of group: ${p.id}`),
+
+  // Chatrooms (REFERENCE §2c): the service reuses the word "group" in its messages.
+  roomNotMembers: entry(400, 'forbidden_op', GROUP_FORBIDDEN, (p) => `users [${p.usernames}] are not members of this group!`),
+  roomNameRequired: entry(400, 'invalid_parameter', GROUP_INVALID, 'chatroom must contain title/name field!'),
+  roomTitleTooLong: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `title cannot exceed to ${p.max}`),
+  roomDescriptionTooLong: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `desc cannot exceed to ${p.max}`),
+  userTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `user ${p.username} has joined too many chatrooms!`),
+  appTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `appKey:${p.appKey} has create too many chatrooms!`),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
 };
 

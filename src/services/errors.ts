@@ -71,6 +71,14 @@ export type ErrorCode =
   | 'groupSameOwner'
   | 'groupBatchTooLarge'
   | 'groupDetailsTooMany'
+  | 'groupUserBlocked'
+  // chatrooms
+  | 'roomNotMembers'
+  | 'roomNameRequired'
+  | 'roomTitleTooLong'
+  | 'roomDescriptionTooLong'
+  | 'userTooManyChatrooms'
+  | 'appTooManyChatrooms'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'

@@ -5,6 +5,7 @@ import type { UsersRepository } from '../store/users.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
 import type { BlobStore } from '../blobs/index.js';
+import type { ModerationRepository } from '../store/moderation.js';
 import { fail } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
@@ -108,10 +109,21 @@ export class GroupsService {
   constructor(
     private readonly groups: GroupsRepository,
     private readonly users: UsersRepository,
+    private readonly lists: ModerationRepository,
     private readonly limits: GroupLimits,
     private readonly blobs: BlobStore,
     private readonly now: () => number = Date.now,
   ) {}
+
+  private get isRoom(): boolean {
+    return this.groups.kind === 'chatroom';
+  }
+
+  /** Blocked users cannot join again (REFERENCE §2c/§2d blocklist). */
+  private async refuseBlocked(id: string, names: string[]): Promise<void> {
+    const blocked = await this.lists.containing('group_blocklist', id, names);
+    if (blocked.size > 0) fail('groupUserBlocked', { username: [...blocked][0]!, id });
+  }
 
   // ---- lookups shared by every operation ----
 
@@ -193,7 +205,7 @@ export class GroupsService {
         );
         return id;
       } catch (err) {
-        if (err instanceof UserGroupLimitError) fail('userTooManyGroups', { username: err.username });
+        if (err instanceof UserGroupLimitError) fail(this.isRoom ? 'userTooManyChatrooms' : 'userTooManyGroups', { username: err.username });
         if (err instanceof AppGroupLimitError) fail('appTooManyGroups', { appKey: `${app.org_name}#${app.app_name}` });
         if (!isUniqueViolation(err) || attempt >= 4) throw err;
       }
@@ -243,14 +255,7 @@ export class GroupsService {
     for (const key of ['membersonly', 'members_only']) set('membersonly', 'membersonly', flag(optionalBool(f, key)));
     for (const key of ['allowinvites', 'invite_need_confirm', 'public']) set(key, key, flag(optionalBool(f, key)));
 
-    let newOwner: string | undefined;
-    if (f.newowner !== undefined) {
-      if (typeof f.newowner !== 'string' || f.newowner === '') fail('groupInvalidParameter', { message: 'newowner must be a username' });
-      newOwner = f.newowner.toLowerCase();
-      if (newOwner === group.owner) fail('groupSameOwner');
-      await this.requireUsers(app, [newOwner]);
-      if (!(await this.groups.member(id, newOwner))) fail('groupUserNotInGroup', { username: newOwner, id });
-    }
+    const newOwner = f.newowner === undefined ? undefined : await this.checkNewOwner(app, group, f.newowner);
 
     const now = this.now();
     if (Object.keys(changes).length > 0) {
@@ -266,6 +271,21 @@ export class GroupsService {
       result.newowner = true;
     }
     return result;
+  }
+
+  /** `{"newowner"}`: an existing user, a member, not the owner already. Returns the name. */
+  async checkNewOwner(app: App, group: GroupRow, raw: unknown): Promise<string> {
+    if (typeof raw !== 'string' || raw === '') fail('groupInvalidParameter', { message: 'newowner must be a username' });
+    const newOwner = raw.toLowerCase();
+    if (newOwner === group.owner) fail('groupSameOwner');
+    await this.requireUsers(app, [newOwner]);
+    if (!(await this.groups.member(group.id, newOwner))) fail('groupUserNotInGroup', { username: newOwner, id: group.id });
+    return newOwner;
+  }
+
+  /** Makes a checked new owner the owner; the old owner stays as a member. */
+  async transfer(app: App, group: GroupRow, newOwner: string): Promise<void> {
+    await this.groups.transferOwner(app.uuid, group.id, group.owner, newOwner, this.now());
   }
 
   // ---- GET /chatgroups (newest first, keyset cursor) ----
@@ -407,7 +427,9 @@ export class GroupsService {
     const group = await this.getManageable(app, id);
     await this.requireUsers(app, [name]);
     if (await this.groups.member(id, name)) fail('groupAlreadyMember', { username: name, id });
-    await this.addChecked(app, group, [name]);
+    await this.refuseBlocked(id, [name]);
+    // A concurrent request may have added them between the check and the write.
+    if ((await this.addChecked(app, group, [name])).length === 0) fail('groupAlreadyMember', { username: name, id });
     return name;
   }
 
@@ -422,7 +444,10 @@ export class GroupsService {
     const already = new Set((await this.groups.membersOf(id, names)).map((m) => m.username));
     const fresh = names.filter((n) => !already.has(n));
     if (fresh.length === 0) fail('groupAlreadyMember', { username: names[0]!, id });
-    return this.addChecked(app, group, fresh);
+    await this.refuseBlocked(id, fresh);
+    const added = await this.addChecked(app, group, fresh);
+    if (added.length === 0) fail('groupAlreadyMember', { username: fresh[0]!, id });
+    return added;
   }
 
   private async addChecked(app: App, group: GroupRow, names: string[]): Promise<string[]> {
@@ -430,7 +455,7 @@ export class GroupsService {
       return await this.groups.addMembers(app.uuid, group.id, names, this.now(), this.limits.groupsPerUser);
     } catch (err) {
       if (err instanceof GroupFullError) fail('groupMembersExceedMax');
-      if (err instanceof UserGroupLimitError) fail('userTooManyGroups', { username: err.username });
+      if (err instanceof UserGroupLimitError) fail(this.isRoom ? 'userTooManyChatrooms' : 'userTooManyGroups', { username: err.username });
       throw err;
     }
   }
@@ -441,7 +466,7 @@ export class GroupsService {
     const group = await this.getManageable(app, id);
     if (name === group.owner) fail('groupOwnerForbidden');
     const removed = await this.groups.removeMembers(id, [name], this.now());
-    if (removed.length === 0) fail('groupUserNotInGroup', { username: name, id });
+    if (removed.length === 0) fail(this.isRoom ? 'roomNotMembers' : 'groupUserNotInGroup', { username: name, usernames: name, id });
     return name;
   }
 
@@ -475,8 +500,10 @@ export class GroupsService {
     const member = await this.groups.member(id, name);
     if (!member) fail('groupNotMembers', { usernames: name });
     if (member.role === 'admin') fail('groupAlreadyAdmin', { username: name, id });
-    if ((await this.groups.countAdmins(id)) >= this.limits.groupAdmins) fail('groupAdminsFull', { max: this.limits.groupAdmins });
-    await this.groups.setRole(id, name, 'member', 'admin');
+    const outcome = await this.groups.promoteAdmin(id, name, this.limits.groupAdmins);
+    if (outcome === 'full') fail('groupAdminsFull', { max: this.limits.groupAdmins });
+    // Promoted or removed by a concurrent request in the meantime.
+    if (outcome === 'not_member') fail('groupAlreadyAdmin', { username: name, id });
     return name;
   }
 

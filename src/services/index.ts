@@ -9,6 +9,8 @@ import { UsersService } from './users.js';
 import { GroupsService } from './groups.js';
 import { GroupFilesService } from './group-files.js';
 import { ThreadsService } from './threads.js';
+import { ChatroomsService } from './chatrooms.js';
+import { ModerationService } from './moderation.js';
 import type { BlobStore } from '../blobs/index.js';
 
 export interface Services {
@@ -19,6 +21,9 @@ export interface Services {
   groups: GroupsService;
   groupFiles: GroupFilesService;
   threads: ThreadsService;
+  chatrooms: ChatroomsService;
+  groupModeration: ModerationService;
+  chatroomModeration: ModerationService;
 }
 
 export function createServices(config: Config, store: Store, blobs: BlobStore): Services {
@@ -27,8 +32,19 @@ export function createServices(config: Config, store: Store, blobs: BlobStore): 
   const tokens = new TokensService(store.users);
   const users = new UsersService(store.users, hasher, config.limits, blobs);
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
-  const groups = new GroupsService(store.groups, store.users, config.limits, blobs);
+  const groups = new GroupsService(store.groups, store.users, store.moderation, config.limits, blobs);
+  // Chatroom membership follows the group rules with the chatroom caps.
+  const chatroomMembers = new GroupsService(
+    store.chatrooms,
+    store.users,
+    store.moderation,
+    { ...config.limits, groupsPerUser: config.limits.chatroomsPerUser, groupsPerApp: config.limits.chatroomsPerApp, groupMaxUsers: config.limits.chatroomMaxUsers },
+    blobs,
+  );
+  const chatrooms = new ChatroomsService(store.chatrooms, store.users, chatroomMembers, config.limits);
+  const groupModeration = new ModerationService('group', groups, store.groups, store.moderation, config.limits);
+  const chatroomModeration = new ModerationService('chatroom', chatroomMembers, store.chatrooms, store.moderation, config.limits);
   const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
   const threads = new ThreadsService(store.threads, store.groups, groups, config.limits);
-  return { apps, tokens, grants, users, groups, groupFiles, threads };
+  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration };
 }

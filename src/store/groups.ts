@@ -198,16 +198,6 @@ export class GroupsRepository {
     return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('role', '=', 'admin').orderBy('seq', 'asc').execute();
   }
 
-  async countAdmins(groupId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('group_members')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('group_id', '=', groupId)
-      .where('role', '=', 'admin')
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   /**
    * Adds the users that are not members yet; returns them. Throws GroupFullError when they would
    * not fit in maxusers and UserGroupLimitError when one is at the per-user cap (adding no one).
@@ -262,6 +252,31 @@ export class GroupsRepository {
           .execute();
       }
       return removed.map((r) => r.username);
+    });
+  }
+
+  /**
+   * Makes a member an admin unless the group already has `maxAdmins`; counted and written under a
+   * lock, so concurrent promotions cannot overshoot. 'full' / 'not_member' / 'ok'.
+   */
+  async promoteAdmin(groupId: string, username: string, maxAdmins: number): Promise<'ok' | 'full' | 'not_member'> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.lock(trx, [`admins:${groupId}`]);
+      const row = await trx
+        .selectFrom('group_members')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('group_id', '=', groupId)
+        .where('role', '=', 'admin')
+        .executeTakeFirstOrThrow();
+      if (Number(row.n) >= maxAdmins) return 'full';
+      const updated = await trx
+        .updateTable('group_members')
+        .set({ role: 'admin' })
+        .where('group_id', '=', groupId)
+        .where('username', '=', username)
+        .where('role', '=', 'member')
+        .executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0 ? 'ok' : 'not_member';
     });
   }
 

@@ -1,0 +1,209 @@
+// Chatrooms (REFERENCE §2c; chatroom_manage.md, chatroom_create.md): create, details, list,
+// a user's rooms, modify, transfer, delete. Members and admins reuse GroupsService over the
+// chatroom rows, since the rules are the same.
+import type { Limits } from '../config.js';
+import { AppGroupLimitError, UserGroupLimitError, type GroupRow, type GroupsRepository } from '../store/groups.js';
+import type { UsersRepository } from '../store/users.js';
+import { isUniqueViolation } from '../store/db.js';
+import type { App } from './apps.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { fail } from './errors.js';
+import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
+import type { GroupsService } from './groups.js';
+import { isNumericId, numericId } from './ids.js';
+
+const NAME_MAX = 128;
+const DESCRIPTION_MAX = 512;
+const CUSTOM_MAX_BYTES = 8 * 1024;
+const DEFAULT_MAXUSERS = 1000;
+const MODIFIABLE = new Set(['name', 'description', 'maxusers', 'custom', 'newowner']);
+
+export interface ChatroomDetails {
+  id: string;
+  name: string;
+  description: string;
+  membersonly: boolean;
+  allowinvites: boolean;
+  invite_need_confirm: boolean;
+  maxusers: number;
+  owner: string;
+  created: number;
+  custom: string;
+  mute: boolean;
+  affiliations_count: number;
+  affiliations: ({ owner: string } | { member: string })[];
+  public: boolean;
+}
+
+function text(f: Fields, key: string, max: number, count: (s: string) => number, tooLong: () => never): string | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') fail('groupInvalidParameter', { message: `${key} must be a string` });
+  if (count(v) > max) tooLong();
+  return v;
+}
+
+export class ChatroomsService {
+  constructor(
+    private readonly rooms: GroupsRepository,
+    private readonly users: UsersRepository,
+    /** Membership and admin rules, shared with groups. */
+    readonly members: GroupsService,
+    private readonly limits: Limits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private parseMaxUsers(v: unknown): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('groupInvalidParameter', { message: 'maxusers must be a positive integer' });
+    if (v > this.limits.chatroomMaxUsers) fail('groupMaxUsersTooLarge', { max: this.limits.chatroomMaxUsers });
+    return v;
+  }
+
+  /** POST /chatrooms */
+  async create(app: App, body: unknown): Promise<string> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    const name = text(f, 'name', NAME_MAX, charLength, () => fail('roomTitleTooLong', { max: NAME_MAX }));
+    if (name === undefined || name === '') fail('roomNameRequired');
+    const description = text(f, 'description', DESCRIPTION_MAX, charLength, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
+    if (description === undefined) fail('groupFieldRequired', { field: 'description' });
+    if (typeof f.owner !== 'string' || f.owner === '') fail('groupFieldRequired', { field: 'owner' });
+    const owner = f.owner.toLowerCase();
+    const custom = text(f, 'custom', CUSTOM_MAX_BYTES, Buffer.byteLength, () => fail('groupInvalidParameter', { message: 'custom length is too big' })) ?? '';
+    const maxusers = this.parseMaxUsers(f.maxusers) ?? DEFAULT_MAXUSERS;
+    const members =
+      f.members === undefined || f.members === null
+        ? []
+        : [...new Set(stringArray(f.members, 'groupInvalidParameter', { message: 'members must be an array of usernames' }).map((m) => m.toLowerCase()))].filter(
+            (m) => m !== owner,
+          );
+    if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
+    const found = new Set((await this.users.findManyByName(app.uuid, [owner, ...members])).map((u) => u.username));
+    const missing = [owner, ...members].find((n) => !found.has(n));
+    if (missing !== undefined) fail('groupUserNotFound', { username: missing });
+
+    for (let attempt = 0; ; attempt++) {
+      const now = this.now();
+      const id = numericId(now);
+      try {
+        await this.rooms.create(
+          {
+            app_uuid: app.uuid,
+            id,
+            name,
+            description,
+            avatar: '',
+            public: 1,
+            membersonly: 0,
+            allowinvites: 0,
+            invite_need_confirm: 0,
+            maxusers,
+            owner,
+            custom,
+            member_count: members.length + 1,
+            created: now,
+            modified: now,
+          },
+          owner,
+          members,
+          now,
+          { perUser: this.limits.chatroomsPerUser, perApp: this.limits.chatroomsPerApp },
+        );
+        return id;
+      } catch (err) {
+        if (err instanceof UserGroupLimitError) fail('userTooManyChatrooms', { username: err.username });
+        if (err instanceof AppGroupLimitError) fail('appTooManyChatrooms', { appKey: `${app.org_name}#${app.app_name}` });
+        if (!isUniqueViolation(err) || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  /** GET /chatrooms/{id1,id2,…} — one missing id → 404 "do not find this group". */
+  async details(app: App, idList: string): Promise<(ChatroomDetails | { id: string; error: string })[]> {
+    const ids = commaList(idList);
+    if (ids.length > this.limits.groupDetailsIds) fail('groupDetailsTooMany', { max: this.limits.groupDetailsIds });
+    const rows = new Map((await this.rooms.findMany(app.uuid, ids.filter(isNumericId))).map((r) => [r.id, r]));
+    if (ids.length === 1 && !rows.has(ids[0]!)) fail('groupNotFoundForList', { id: ids[0]! });
+    const out: (ChatroomDetails | { id: string; error: string })[] = [];
+    for (const id of ids) {
+      const room = rows.get(id);
+      out.push(room ? await this.detailsOf(room) : { id, error: "chatroom id doesn't exist" });
+    }
+    return out;
+  }
+
+  private async detailsOf(r: GroupRow): Promise<ChatroomDetails> {
+    const members = await this.rooms.members(r.id, 0, this.limits.detailsMembers);
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      membersonly: r.membersonly === 1,
+      allowinvites: r.allowinvites === 1,
+      invite_need_confirm: r.invite_need_confirm === 1,
+      maxusers: r.maxusers,
+      owner: r.owner,
+      created: r.created,
+      custom: r.custom,
+      mute: r.mute_all === 1,
+      affiliations_count: r.member_count,
+      affiliations: members.map((m) => (m.role === 'owner' ? { owner: m.username } : { member: m.username })),
+      public: r.public === 1,
+    };
+  }
+
+  /** GET /chatrooms?limit=&cursor= — newest first. */
+  async list(app: App, limit: number, cursor: string | undefined) {
+    const before = cursor === undefined ? undefined : decodeCursor('chatrooms', cursor, 'groupInvalidParameter');
+    const rows = await this.rooms.pageNewest(app.uuid, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({ id: r.id, name: r.name, owner: r.owner, affiliations_count: r.member_count, disabled: r.disabled === 1 })),
+      cursor: rows.length > limit && last ? encodeCursor('chatrooms', last.seq) : undefined,
+    };
+  }
+
+  /** GET /users/{username}/joined_chatrooms?pagenum=&pagesize= */
+  async joined(app: App, username: string, pagenum: number, pagesize: number) {
+    const rows = await this.rooms.userGroups(app.uuid, username.toLowerCase(), (Math.max(pagenum, 1) - 1) * pagesize, pagesize);
+    return rows.map((r) => ({ id: r.id, name: r.name, disabled: r.disabled === 1 }));
+  }
+
+  /** PUT /chatrooms/{id} — name, description, maxusers, custom; or {"newowner"}. */
+  async modify(app: App, id: string, body: unknown): Promise<Record<string, boolean>> {
+    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
+    const invalid = Object.keys(f).filter((k) => !MODIFIABLE.has(k));
+    if (invalid.length > 0) fail('groupInvalidFields', { fields: invalid.join(', ') });
+    const room = await this.members.getManageable(app, id);
+    const newOwner = f.newowner === undefined ? undefined : await this.members.checkNewOwner(app, room, f.newowner);
+    const changes: Record<string, string | number> = {};
+    const result: Record<string, boolean> = {};
+    const name = text(f, 'name', NAME_MAX, charLength, () => fail('roomTitleTooLong', { max: NAME_MAX }));
+    if (name !== undefined) (changes.name = name), (result.groupname = true);
+    const description = text(f, 'description', DESCRIPTION_MAX, charLength, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
+    if (description !== undefined) (changes.description = description), (result.description = true);
+    const custom = text(f, 'custom', CUSTOM_MAX_BYTES, Buffer.byteLength, () => fail('groupInvalidParameter', { message: 'custom length is too big' }));
+    if (custom !== undefined) (changes.custom = custom), (result.custom = true);
+    const maxusers = this.parseMaxUsers(f.maxusers);
+    if (maxusers !== undefined) (changes.maxusers = maxusers), (result.maxusers = true);
+    if (Object.keys(changes).length > 0) {
+      const update = { ...changes, modified: this.now() };
+      if (maxusers !== undefined) {
+        if (!(await this.rooms.updateWithMaxUsers(app.uuid, id, { ...update, maxusers }))) fail('groupMaxUsersBelowCount');
+      } else {
+        await this.rooms.update(app.uuid, id, update);
+      }
+    }
+    if (newOwner !== undefined) {
+      await this.members.transfer(app, room, newOwner);
+      result.newowner = true;
+    }
+    return result;
+  }
+
+  /** DELETE /chatrooms/{id} */
+  async delete(app: App, id: string): Promise<void> {
+    await this.members.dissolve(app, id);
+  }
+}
