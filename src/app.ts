@@ -15,6 +15,7 @@ import { usersRoutes } from './api/users/routes.js';
 import { chatgroupsRoutes } from './api/chatgroups/routes.js';
 import { groupFilesRoutes } from './api/chatgroups/files.js';
 import { threadRoutes } from './api/thread/routes.js';
+import { chatroomsRoutes } from './api/chatrooms/routes.js';
 import multipart from '@fastify/multipart';
 import { LocalBlobStore } from './blobs/local.js';
 
@@ -76,6 +77,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatgroupsRoutes, { services });
       await api.register(groupFilesRoutes, { services });
       await api.register(threadRoutes, { services });
+      await api.register(chatroomsRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );

@@ -179,14 +179,17 @@ export class ChatroomsService {
     const newOwner = f.newowner === undefined ? undefined : await this.members.checkNewOwner(app, room, f.newowner);
     const changes: Record<string, string | number> = {};
     const result: Record<string, boolean> = {};
-    const name = text(f, 'name', NAME_MAX, charLength, () => fail('roomTitleTooLong', { max: NAME_MAX }));
-    if (name !== undefined) (changes.name = name), (result.groupname = true);
-    const description = text(f, 'description', DESCRIPTION_MAX, charLength, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
-    if (description !== undefined) (changes.description = description), (result.description = true);
-    const custom = text(f, 'custom', CUSTOM_MAX_BYTES, Buffer.byteLength, () => fail('groupInvalidParameter', { message: 'custom length is too big' }));
-    if (custom !== undefined) (changes.custom = custom), (result.custom = true);
+    // The hosted answer names the room's name "groupname".
+    const set = (column: string, field: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      changes[column] = value;
+      result[field] = true;
+    };
+    set('name', 'groupname', text(f, 'name', NAME_MAX, charLength, () => fail('roomTitleTooLong', { max: NAME_MAX })));
+    set('description', 'description', text(f, 'description', DESCRIPTION_MAX, charLength, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX })));
+    set('custom', 'custom', text(f, 'custom', CUSTOM_MAX_BYTES, Buffer.byteLength, () => fail('groupInvalidParameter', { message: 'custom length is too big' })));
     const maxusers = this.parseMaxUsers(f.maxusers);
-    if (maxusers !== undefined) (changes.maxusers = maxusers), (result.maxusers = true);
+    set('maxusers', 'maxusers', maxusers);
     if (Object.keys(changes).length > 0) {
       const update = { ...changes, modified: this.now() };
       if (maxusers !== undefined) {

@@ -108,7 +108,10 @@ export class GroupFilesService {
       // The group may have been dissolved while the bytes were arriving: the row then fails its
       // foreign key, and the blob is removed.
       if (!(await this.groupRows.find(app.uuid, groupId))) fail('groupNotFound', { id: groupId });
-      return await this.files.insert(row);
+      // Counted again at insert time: uploads that were all streaming at once passed the early check.
+      const inserted = await this.files.insertIfBelow(row, this.limits.shareFilesPerGroup);
+      if (!inserted) fail('shareFilesFull', { max: this.limits.shareFilesPerGroup });
+      return inserted;
     } catch (err) {
       await this.blobs.delete([fileId]);
       throw err;

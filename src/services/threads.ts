@@ -3,7 +3,7 @@
 // a page with threads carries a cursor even when it is the last one, and an empty page ends a walk.
 import type { ThreadLimits } from '../config.js';
 import type { GroupsRepository } from '../store/groups.js';
-import type { JoinedThread, Sort, ThreadRow, ThreadsRepository } from '../store/threads.js';
+import { ThreadLimitError, type JoinedThread, type Sort, type ThreadRow, type ThreadsRepository } from '../store/threads.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -13,6 +13,7 @@ import type { GroupsService } from './groups.js';
 import { isNumericId, numericId } from './ids.js';
 
 const NAME_MAX = 64;
+const MSG_ID_MAX = 64;
 const PAGE_MAX = 50;
 const MEMBER_BATCH = 10;
 
@@ -83,16 +84,13 @@ export class ThreadsService {
     return thread;
   }
 
-  private async requireJoinRoom(app: App, username: string): Promise<void> {
-    if ((await this.threads.countUserThreads(app.uuid, username)) >= this.limits.threadsPerUser) fail('threadUserJoinLimit');
-  }
-
   /** POST /thread {"group_id", "name", "msg_id", "owner"} */
   async create(app: App, body: unknown): Promise<string> {
     const f = objectBody(body, 'threadParamIllegal');
     const groupId = idField(f.group_id);
     const msgId = idField(f.msg_id);
     if (!groupId || !msgId || typeof f.name !== 'string' || f.name === '' || typeof f.owner !== 'string' || f.owner === '') fail('threadParamIllegal');
+    if (msgId.length > MSG_ID_MAX) fail('threadParamIllegal');
     if (charLength(f.name) > NAME_MAX) fail('threadNameTooLong');
     const owner = f.owner.toLowerCase();
     const group = isNumericId(groupId) ? await this.groupRows.find(app.uuid, groupId) : undefined;
@@ -100,15 +98,17 @@ export class ThreadsService {
     if (group.disabled === 1) fail('groupDisabled', { id: groupId });
     if (!(await this.groupRows.member(groupId, owner))) fail('threadUserNotInGroup');
     if (await this.threads.findByMessage(groupId, msgId)) fail('threadMessageTaken');
-    if ((await this.threads.countApp(app.uuid)) >= this.limits.threadsPerApp) fail('threadLimitReached');
-    await this.requireJoinRoom(app, owner);
     for (let attempt = 0; ; attempt++) {
       const now = this.now();
       const id = numericId(now);
       try {
-        await this.threads.create({ app_uuid: app.uuid, id, group_id: groupId, name: f.name, owner, msg_id: msgId, created: now, modified: now }, now);
+        await this.threads.create({ app_uuid: app.uuid, id, group_id: groupId, name: f.name, owner, msg_id: msgId, created: now, modified: now }, now, {
+          perApp: this.limits.threadsPerApp,
+          perUser: this.limits.threadsPerUser,
+        });
         return id;
       } catch (err) {
+        if (err instanceof ThreadLimitError) fail(err.which === 'app' ? 'threadLimitReached' : 'threadUserJoinLimit');
         if (!isUniqueViolation(err) || attempt >= 4) throw err;
         // A concurrent create on the same message won; anything else was an id clash: retry.
         if (await this.threads.findByMessage(groupId, msgId)) fail('threadMessageTaken');
@@ -172,10 +172,12 @@ export class ThreadsService {
     const thread = await this.getManageable(app, id);
     const inGroup = new Set((await this.groupRows.membersOf(thread.group_id, names)).map((m) => m.username));
     if (names.some((n) => !inGroup.has(n))) fail('threadUserNotInGroup');
-    const full = [];
-    for (const n of names) if ((await this.threads.countUserThreads(app.uuid, n)) >= this.limits.threadsPerUser) full.push(n);
-    if (full.length > 0) fail('threadUserJoinLimit');
-    await this.threads.addMembers(thread, names, this.now());
+    try {
+      await this.threads.addMembers(thread, names, this.now(), this.limits.threadsPerUser);
+    } catch (err) {
+      if (err instanceof ThreadLimitError) fail('threadUserJoinLimit');
+      throw err;
+    }
   }
 
   /** DELETE /thread/{id}/users {"usernames": [≤ 10]} — one result per user. */

@@ -1,15 +1,29 @@
 // Metadata of group shared files; the bytes are in the blob store under file_id.
 import type { Insertable, Selectable } from 'kysely';
-import type { Db } from './db.js';
+import { lockKeys, type Db } from './db.js';
+import type { Dialect } from './migrations/dialect.js';
 import type { GroupFilesTable } from './schema.js';
 
 export type GroupFileRow = Selectable<GroupFilesTable>;
 
 export class GroupFilesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
-  insert(row: Insertable<GroupFilesTable>): Promise<GroupFileRow> {
-    return this.db.insertInto('group_files').values(row).returningAll().executeTakeFirstOrThrow();
+  /** Inserts the row unless the group already has `max` files (counted under a lock); undefined then. */
+  insertIfBelow(row: Insertable<GroupFilesTable>, max: number): Promise<GroupFileRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockKeys(trx, this.dialect, [`files:${row.group_id}`]);
+      const count = await trx
+        .selectFrom('group_files')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('group_id', '=', row.group_id)
+        .executeTakeFirstOrThrow();
+      if (Number(count.n) >= max) return undefined;
+      return trx.insertInto('group_files').values(row).returningAll().executeTakeFirstOrThrow();
+    });
   }
 
   find(groupId: string, fileId: string): Promise<GroupFileRow | undefined> {

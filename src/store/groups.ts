@@ -1,7 +1,7 @@
 // Groups and their members. Member rows and the group's member_count change together in one
 // transaction; "room left" is checked by a conditional UPDATE, so concurrent adds cannot overfill.
-import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
-import type { Db } from './db.js';
+import { type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { lockKeys, type Db } from './db.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { GroupMembersTable, GroupRole, GroupsTable, RoomKind } from './schema.js';
@@ -46,15 +46,8 @@ export class GroupsRepository {
     readonly kind: RoomKind = 'group',
   ) {}
 
-  /**
-   * Serializes writers that count the same things. SQLite runs one write transaction at a time
-   * already; PostgreSQL takes transaction-scoped advisory locks, in sorted order (no deadlocks).
-   */
-  private async lock(trx: Transaction<Database>, keys: string[]): Promise<void> {
-    if (this.dialect !== 'postgres') return;
-    for (const key of [...new Set(keys)].sort()) {
-      await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
-    }
+  private lock(trx: Transaction<Database>, keys: string[]): Promise<void> {
+    return lockKeys(trx, this.dialect, keys);
   }
 
   /** Within a transaction: refuses when one of `usernames` is at the per-user cap. */
@@ -142,16 +135,6 @@ export class GroupsRepository {
     let q = this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind);
     if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
     return q.orderBy('seq', 'desc').limit(limit).execute();
-  }
-
-  async countAppGroups(appUuid: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('groups')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('app_uuid', '=', appUuid)
-      .where('kind', '=', this.kind)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 
   async countUserGroups(appUuid: string, username: string): Promise<number> {

@@ -32,8 +32,8 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     groups: new GroupsRepository(db, dialect, 'group'),
     chatrooms: new GroupsRepository(db, dialect, 'chatroom'),
     moderation: new ModerationRepository(db),
-    groupFiles: new GroupFilesRepository(db),
-    threads: new ThreadsRepository(db),
+    groupFiles: new GroupFilesRepository(db, dialect),
+    threads: new ThreadsRepository(db, dialect),
     close: () => db.destroy(),
   };
 }

@@ -1,7 +1,8 @@
 // Threads and their members. Lists are keyset pages over sequence numbers in either direction.
-import type { Insertable, Selectable } from 'kysely';
-import type { Db } from './db.js';
-import type { ThreadsTable } from './schema.js';
+import type { Insertable, Selectable, Transaction } from 'kysely';
+import { lockKeys, type Db } from './db.js';
+import type { Dialect } from './migrations/dialect.js';
+import type { Database, ThreadsTable } from './schema.js';
 
 export type ThreadRow = Selectable<ThreadsTable>;
 export type Sort = 'asc' | 'desc';
@@ -9,12 +10,49 @@ export type Sort = 'asc' | 'desc';
 /** A thread a user has joined, with the membership's sequence number (the cursor position). */
 export type JoinedThread = ThreadRow & { member_seq: number };
 
-export class ThreadsRepository {
-  constructor(private readonly db: Db) {}
+export class ThreadLimitError extends Error {
+  constructor(readonly which: 'app' | 'user') {
+    super(`thread limit per ${which} reached`);
+  }
+}
 
-  /** Creates the thread with its owner as first member. */
-  async create(thread: Insertable<ThreadsTable>, now: number): Promise<void> {
+export interface ThreadCaps {
+  perApp: number;
+  perUser: number;
+}
+
+export class ThreadsRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Within a transaction: refuses (ThreadLimitError 'user') when a user is at the per-user cap. */
+  private async checkUsers(trx: Transaction<Database>, appUuid: string, usernames: string[], perUser: number): Promise<void> {
+    if (usernames.length === 0) return;
+    await lockKeys(trx, this.dialect, usernames.map((u) => `threads:${appUuid}:${u}`));
+    const full = await trx
+      .selectFrom('thread_members')
+      .select('username')
+      .where('app_uuid', '=', appUuid)
+      .where('username', 'in', usernames)
+      .groupBy('username')
+      .having((eb) => eb.fn.countAll(), '>=', perUser)
+      .execute();
+    if (full.length > 0) throw new ThreadLimitError('user');
+  }
+
+  /** Creates the thread with its owner as first member, within the caps (counted under locks). */
+  async create(thread: Insertable<ThreadsTable>, now: number, caps: ThreadCaps): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await lockKeys(trx, this.dialect, [`threads:${thread.app_uuid}`]);
+      const count = await trx
+        .selectFrom('threads')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('app_uuid', '=', thread.app_uuid)
+        .executeTakeFirstOrThrow();
+      if (Number(count.n) >= caps.perApp) throw new ThreadLimitError('app');
+      await this.checkUsers(trx, thread.app_uuid, [thread.owner], caps.perUser);
       await trx.insertInto('threads').values(thread).execute();
       await trx
         .insertInto('thread_members')
@@ -29,21 +67,6 @@ export class ThreadsRepository {
 
   findByMessage(groupId: string, msgId: string): Promise<ThreadRow | undefined> {
     return this.db.selectFrom('threads').selectAll().where('group_id', '=', groupId).where('msg_id', '=', msgId).executeTakeFirst();
-  }
-
-  async countApp(appUuid: string): Promise<number> {
-    const row = await this.db.selectFrom('threads').select((eb) => eb.fn.countAll<number>().as('n')).where('app_uuid', '=', appUuid).executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  async countUserThreads(appUuid: string, username: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('thread_members')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('app_uuid', '=', appUuid)
-      .where('username', '=', username)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 
   async rename(appUuid: string, id: string, name: string, now: number): Promise<void> {
@@ -83,11 +106,18 @@ export class ThreadsRepository {
     return q.orderBy('seq', 'asc').limit(limit).execute();
   }
 
-  /** Adds the users who are not members yet; returns them. */
-  async addMembers(thread: ThreadRow, usernames: string[], now: number): Promise<string[]> {
+  /** Adds the users who are not members yet (each within the per-user cap); returns them. */
+  async addMembers(thread: ThreadRow, usernames: string[], now: number, perUser: number): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
+      const already = new Set(
+        (await trx.selectFrom('thread_members').select('username').where('thread_id', '=', thread.id).where('username', 'in', usernames).execute()).map(
+          (r) => r.username,
+        ),
+      );
+      const fresh = usernames.filter((u) => !already.has(u));
+      await this.checkUsers(trx, thread.app_uuid, fresh, perUser);
       const added: string[] = [];
-      for (const username of usernames) {
+      for (const username of fresh) {
         const row = await trx
           .insertInto('thread_members')
           .values({ thread_id: thread.id, app_uuid: thread.app_uuid, group_id: thread.group_id, username, joined: now })

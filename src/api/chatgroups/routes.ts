@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.js';
 import { envelope } from '../../http/envelope.js';
 import { perSecond } from '../../http/rate-limit.js';
+import { registerModerationRoutes } from '../moderation.js';
 
 interface GroupParams {
   group_id: string;
@@ -138,4 +139,6 @@ export async function chatgroupsRoutes(server: FastifyInstance, { services }: { 
     const oldadmin = await groups.removeAdmin(req.chatApp, req.params.group_id, req.params.username);
     return envelope(req, reply, { data: { result: 'success', oldadmin } });
   });
+
+  registerModerationRoutes(server, 'chatgroups', services.groupModeration, 'groupid');
 }
