@@ -16,6 +16,10 @@ import { chatgroupsRoutes } from './api/chatgroups/routes.js';
 import { groupFilesRoutes } from './api/chatgroups/files.js';
 import { threadRoutes } from './api/thread/routes.js';
 import { chatroomsRoutes } from './api/chatrooms/routes.js';
+import { messagesRoutes } from './api/messages/routes.js';
+import { wsRoutes } from './api/ws/routes.js';
+import websocket from '@fastify/websocket';
+import { InProcessFanout } from './coord/fanout.js';
 import multipart from '@fastify/multipart';
 import { LocalBlobStore } from './blobs/local.js';
 
@@ -32,7 +36,7 @@ export interface Qunliao {
 export async function createQunliao(config: Config): Promise<Qunliao> {
   const store = await openStore(config.db);
   try {
-    const services = createServices(config, store, new LocalBlobStore(config.dataDir));
+    const services = createServices(config, store, new LocalBlobStore(config.dataDir), new InProcessFanout());
     const generatedApp = await services.apps.ensure(config.apps);
     // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
     // belong to another process's upload in progress.
@@ -69,6 +73,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   if (config.rateLimit === 'easemob') await registerRateLimit(server);
   // Shared-file uploads; the size limit is applied per request while streaming.
   await server.register(multipart);
+  await server.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await server.register(
     async (api) => {
@@ -78,6 +83,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(groupFilesRoutes, { services });
       await api.register(threadRoutes, { services });
       await api.register(chatroomsRoutes, { services });
+      await api.register(messagesRoutes, { services });
+      await api.register(wsRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );

@@ -132,6 +132,9 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   roomDescriptionTooLong: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `desc cannot exceed to ${p.max}`),
   userTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `user ${p.username} has joined too many chatrooms!`),
   appTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `appKey:${p.appKey} has create too many chatrooms!`),
+  // Message sends (REFERENCE §2e).
+  messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),
+  messageInvalidBody: entry(400, 'invalid_request_body', 'InvalidRequestBodyException', 'Request body is invalid. Please check body is correct.'),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
 };
 

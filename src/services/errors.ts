@@ -79,6 +79,9 @@ export type ErrorCode =
   | 'roomDescriptionTooLong'
   | 'userTooManyChatrooms'
   | 'appTooManyChatrooms'
+  // messages
+  | 'messageSendError'
+  | 'messageInvalidBody'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'

@@ -11,6 +11,8 @@ import { GroupFilesService } from './group-files.js';
 import { ThreadsService } from './threads.js';
 import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
+import { MessagesService } from './messages.js';
+import type { Fanout } from '../coord/fanout.js';
 import type { BlobStore } from '../blobs/index.js';
 
 export interface Services {
@@ -24,9 +26,11 @@ export interface Services {
   chatrooms: ChatroomsService;
   groupModeration: ModerationService;
   chatroomModeration: ModerationService;
+  messages: MessagesService;
+  fanout: Fanout;
 }
 
-export function createServices(config: Config, store: Store, blobs: BlobStore): Services {
+export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout): Services {
   const hasher = new SecretHasher(config.scryptCost);
   const apps = new AppsService(store.apps, hasher);
   const tokens = new TokensService(store.users);
@@ -46,5 +50,6 @@ export function createServices(config: Config, store: Store, blobs: BlobStore): 
   const chatroomModeration = new ModerationService('chatroom', chatroomMembers, store.chatrooms, store.moderation, config.limits);
   const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
   const threads = new ThreadsService(store.threads, store.groups, groups, config.limits);
-  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration };
+  const messages = new MessagesService(store.messages, store.users, store.groups, store.chatrooms, groupModeration, chatroomModeration, fanout);
+  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, fanout };
 }

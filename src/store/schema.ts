@@ -113,6 +113,31 @@ export interface ThreadMembersTable {
   joined: number;
 }
 
+export type ChatType = 'chat' | 'groupchat' | 'chatroom';
+
+export interface MessagesTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  id: string;
+  chat_type: ChatType;
+  from_user: string;
+  /** The user, group or chatroom id. */
+  to_target: string;
+  msg_type: string;
+  /** JSON text. */
+  body: string;
+  /** JSON text. */
+  ext: string;
+  timestamp: number;
+}
+
+export interface InboxTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  username: string;
+  message_id: string;
+}
+
 export interface Database {
   apps: AppsTable;
   users: UsersTable;
@@ -124,4 +149,6 @@ export interface Database {
   group_mutes: GroupMutesTable;
   group_allowlist: ModerationListTable;
   group_blocklist: ModerationListTable;
+  messages: MessagesTable;
+  inbox: InboxTable;
 }

@@ -6,6 +6,7 @@ import { groups } from './002_groups.js';
 import { groupFiles } from './003_group_files.js';
 import { threads } from './004_threads.js';
 import { chatroomsModeration } from './005_chatrooms_moderation.js';
+import { messages } from './006_messages.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '003_group_files': groupFiles(dialect),
         '004_threads': threads(dialect),
         '005_chatrooms_moderation': chatroomsModeration(dialect),
+        '006_messages': messages(dialect),
       };
     },
   };

@@ -1,0 +1,96 @@
+// GET /{org}/{app}/ws?access_token=<user token> — qunliao's real-time endpoint (docs/realtime.md).
+// Users receive messages as JSON frames and send their own; the token is checked before the
+// upgrade completes.
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Services } from '../../services/index.js';
+import { fail } from '../../services/errors.js';
+import { SendRefused } from '../../services/messages.js';
+
+interface SendFrame {
+  type?: unknown;
+  ref?: unknown;
+  chat_type?: unknown;
+  to?: unknown;
+  msg_type?: unknown;
+  body?: unknown;
+  ext?: unknown;
+}
+
+export async function wsRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const { messages, fanout, tokens } = services;
+
+  server.get<{ Querystring: { access_token?: string } }>(
+    '/ws',
+    {
+      websocket: true,
+      config: { auth: 'none' },
+      // Refused before the upgrade: missing, expired, forged, other-app and app tokens.
+      preValidation: async (req) => {
+        const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        const principal = await tokens.verify(req.chatApp, req.query.access_token ?? bearer);
+        if (principal.kind !== 'user') fail('tokenRevoked');
+        req.principal = principal;
+      },
+    },
+    (socket: WebSocket, req) => {
+      const app = req.chatApp;
+      const username = req.principal!.kind === 'user' ? req.principal!.user.username : '';
+      const send = (frame: string) => {
+        if (socket.readyState === socket.OPEN) socket.send(frame);
+      };
+
+      // Live messages wait behind the ones queued while the user was offline.
+      let draining = true;
+      const backlog: string[] = [];
+      const device = (frame: string) => (draining ? backlog.push(frame) : send(frame));
+      const unsubscribe = fanout.subscribe(app.uuid, username, device);
+      socket.on('close', unsubscribe);
+
+      // Frames of one connection are handled one after another: order per conversation holds.
+      let chain: Promise<void> = Promise.resolve();
+      socket.on('message', (data) => {
+        chain = chain.then(() => handle(String(data)));
+      });
+
+      const handle = async (text: string): Promise<void> => {
+        let frame: SendFrame;
+        try {
+          frame = JSON.parse(text) as SendFrame;
+        } catch {
+          return send(JSON.stringify({ type: 'error', ref: null, code: 500, error: 'message_invalid', error_description: 'frame is not JSON' }));
+        }
+        const ref = frame !== null && typeof frame === 'object' ? (frame.ref ?? null) : null;
+        if (frame === null || typeof frame !== 'object' || frame.type !== 'send') {
+          return send(JSON.stringify({ type: 'error', ref, code: 500, error: 'message_invalid', error_description: 'unknown frame type' }));
+        }
+        try {
+          const msgId = await messages.sendFromClient(app, username, frame as Required<SendFrame>, device);
+          send(JSON.stringify({ type: 'ack', ref, msg_id: msgId }));
+        } catch (err) {
+          if (err instanceof SendRefused) {
+            return send(JSON.stringify({ type: 'error', ref, code: err.code, error: err.error, error_description: err.description }));
+          }
+          req.log.error({ err }, 'websocket send failed');
+          send(JSON.stringify({ type: 'error', ref, code: 1, error: 'internal', error_description: 'the message could not be sent' }));
+        }
+      };
+
+      void (async () => {
+        try {
+          for (;;) {
+            const { frames, seqs } = await messages.pending(app, username);
+            if (seqs.length === 0) break;
+            frames.forEach(send);
+            await messages.acknowledge(app, username, seqs);
+          }
+        } catch (err) {
+          req.log.error({ err }, 'delivering queued messages failed');
+        } finally {
+          draining = false;
+          backlog.splice(0).forEach(send);
+        }
+      })();
+    },
+  );
+}
