@@ -279,6 +279,8 @@ export class GroupsRepository {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('group_members').set({ role: 'member' }).where('group_id', '=', groupId).where('username', '=', oldOwner).execute();
       await trx.updateTable('group_members').set({ role: 'owner' }).where('group_id', '=', groupId).where('username', '=', newOwner).execute();
+      // The owner cannot be muted: a mute the new owner had ends with the transfer.
+      await trx.deleteFrom('group_mutes').where('group_id', '=', groupId).where('username', '=', newOwner).execute();
       await trx.updateTable('groups').set({ owner: newOwner, modified: now }).where('app_uuid', '=', appUuid).where('id', '=', groupId).execute();
     });
   }
