@@ -131,6 +131,8 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   roomTitleTooLong: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `title cannot exceed to ${p.max}`),
   roomDescriptionTooLong: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `desc cannot exceed to ${p.max}`),
   userTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `user ${p.username} has joined too many chatrooms!`),
+  roomJoinTooMany: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `can not join this group, reason:user ${p.username} has joined too many chatrooms!`),
+  concurrentOperation: entry(409, 'concurrent_operation_error', 'ConcurrentOperationException', (p) => String(p.message)),
   appTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `appKey:${p.appKey} has create too many chatrooms!`),
   // Message sends (REFERENCE §2e).
   messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),

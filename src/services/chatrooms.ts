@@ -164,9 +164,9 @@ export class ChatroomsService {
     };
   }
 
-  /** GET /users/{username}/joined_chatrooms?pagenum=&pagesize= */
-  async joined(app: App, username: string, pagenum: number, pagesize: number) {
-    const rows = await this.rooms.userGroups(app.uuid, username.toLowerCase(), (Math.max(pagenum, 1) - 1) * pagesize, pagesize);
+  /** GET /users/{username}/joined_chatrooms?pagenum=&pagesize= — `latest`: the most recently joined first. */
+  async joined(app: App, username: string, pagenum: number, pagesize: number, latest: boolean) {
+    const rows = await this.rooms.userGroups(app.uuid, username.toLowerCase(), (Math.max(pagenum, 1) - 1) * pagesize, pagesize, latest ? 'desc' : 'asc');
     return rows.map((r) => ({ id: r.id, name: r.name, disabled: r.disabled === 1 }));
   }
 

@@ -79,6 +79,8 @@ export type ErrorCode =
   | 'roomDescriptionTooLong'
   | 'userTooManyChatrooms'
   | 'appTooManyChatrooms'
+  | 'roomJoinTooMany'
+  | 'concurrentOperation'
   // messages
   | 'messageSendError'
   | 'messageInvalidBody'

@@ -1,6 +1,6 @@
 // Groups (seed 001 "群组管理") and their members and admins (REFERENCE §2d, group_member.md).
 import type { GroupLimits } from '../config.js';
-import { AppGroupLimitError, GroupFullError, UserGroupLimitError, type GroupRow, type GroupsRepository, type MemberRow } from '../store/groups.js';
+import { AppGroupLimitError, GroupFullError, OwnerChangedError, UserGroupLimitError, type GroupRow, type GroupsRepository, type MemberRow } from '../store/groups.js';
 import type { UsersRepository } from '../store/users.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
@@ -267,7 +267,7 @@ export class GroupsService {
       }
     }
     if (newOwner !== undefined) {
-      await this.groups.transferOwner(app.uuid, id, group.owner, newOwner, now);
+      await this.transfer(app, group, newOwner);
       result.newowner = true;
     }
     return result;
@@ -285,7 +285,12 @@ export class GroupsService {
 
   /** Makes a checked new owner the owner; the old owner stays as a member. */
   async transfer(app: App, group: GroupRow, newOwner: string): Promise<void> {
-    await this.groups.transferOwner(app.uuid, group.id, group.owner, newOwner, this.now());
+    try {
+      await this.groups.transferOwner(app.uuid, group.id, group.owner, newOwner, this.now());
+    } catch (err) {
+      if (err instanceof OwnerChangedError) fail('concurrentOperation', { message: 'the owner or the new owner changed during the transfer, try again' });
+      throw err;
+    }
   }
 
   // ---- GET /chatgroups (newest first, keyset cursor) ----
@@ -455,7 +460,8 @@ export class GroupsService {
       return await this.groups.addMembers(app.uuid, group.id, names, this.now(), this.limits.groupsPerUser);
     } catch (err) {
       if (err instanceof GroupFullError) fail('groupMembersExceedMax');
-      if (err instanceof UserGroupLimitError) fail(this.isRoom ? 'userTooManyChatrooms' : 'userTooManyGroups', { username: err.username });
+      // Joining a room at the cap has its own text ("can not join this group, reason:…", §2c).
+      if (err instanceof UserGroupLimitError) fail(this.isRoom ? 'roomJoinTooMany' : 'userTooManyGroups', { username: err.username });
       throw err;
     }
   }

@@ -18,6 +18,13 @@ export class GroupFullError extends Error {
   }
 }
 
+/** Thrown when the owner or the new owner's membership changed under a transfer. */
+export class OwnerChangedError extends Error {
+  constructor() {
+    super('the group owner changed during the transfer');
+  }
+}
+
 /** Thrown inside a transaction when a user already belongs to as many groups as allowed. */
 export class UserGroupLimitError extends Error {
   constructor(readonly username: string) {
@@ -148,8 +155,8 @@ export class GroupsRepository {
     return Number(row.n);
   }
 
-  /** The groups `username` belongs to, in the order joined. */
-  userGroups(appUuid: string, username: string, offset: number, limit: number): Promise<GroupRow[]> {
+  /** The groups `username` belongs to, in the order joined (or newest joined first). */
+  userGroups(appUuid: string, username: string, offset: number, limit: number, order: 'asc' | 'desc' = 'asc'): Promise<GroupRow[]> {
     return this.db
       .selectFrom('group_members as m')
       .innerJoin('groups as g', 'g.id', 'm.group_id')
@@ -157,14 +164,20 @@ export class GroupsRepository {
       .where('m.app_uuid', '=', appUuid)
       .where('m.username', '=', username)
       .where('m.kind', '=', this.kind)
-      .orderBy('m.seq', 'asc')
+      .orderBy('m.seq', order)
       .offset(offset)
       .limit(limit)
       .execute();
   }
 
   async member(groupId: string, username: string): Promise<MemberRow | undefined> {
-    return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('username', '=', username).executeTakeFirst();
+    return this.db
+      .selectFrom('group_members')
+      .selectAll()
+      .where('group_id', '=', groupId)
+      .where('kind', '=', this.kind)
+      .where('username', '=', username)
+      .executeTakeFirst();
   }
 
   membersOf(groupId: string, names: string[]): Promise<MemberRow[]> {
@@ -274,14 +287,33 @@ export class GroupsRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Makes `newOwner` (a member) the owner; the old owner stays as a member. */
+  /**
+   * Makes `newOwner` (a member) the owner; the old owner stays as a member. Refuses with
+   * OwnerChangedError when a concurrent request changed the owner or removed the new one first.
+   */
   async transferOwner(appUuid: string, groupId: string, oldOwner: string, newOwner: string, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // The conditional update takes the group row's lock: concurrent transfers queue up behind it.
+      const moved = await trx
+        .updateTable('groups')
+        .set({ owner: newOwner, modified: now })
+        .where('app_uuid', '=', appUuid)
+        .where('id', '=', groupId)
+        .where('owner', '=', oldOwner)
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) === 0) throw new OwnerChangedError();
+      const promoted = await trx
+        .updateTable('group_members')
+        .set({ role: 'owner' })
+        .where('group_id', '=', groupId)
+        .where('username', '=', newOwner)
+        .where('role', '!=', 'owner')
+        .executeTakeFirst();
+      if (Number(promoted.numUpdatedRows) === 0) throw new OwnerChangedError();
       await trx.updateTable('group_members').set({ role: 'member' }).where('group_id', '=', groupId).where('username', '=', oldOwner).execute();
-      await trx.updateTable('group_members').set({ role: 'owner' }).where('group_id', '=', groupId).where('username', '=', newOwner).execute();
       // The owner cannot be muted: a mute the new owner had ends with the transfer.
       await trx.deleteFrom('group_mutes').where('group_id', '=', groupId).where('username', '=', newOwner).execute();
-      await trx.updateTable('groups').set({ owner: newOwner, modified: now }).where('app_uuid', '=', appUuid).where('id', '=', groupId).execute();
     });
   }
+
 }

@@ -51,7 +51,7 @@ export async function chatroomsRoutes(server: FastifyInstance, { services }: { s
     async (req, reply) => {
       const paged = req.query.pagenum !== undefined || req.query.pagesize !== undefined;
       const pagesize = paged ? Math.min(req.query.pagesize ?? JOINED_PAGE_MAX, JOINED_PAGE_MAX) : JOINED_DEFAULT;
-      const data = await chatrooms.joined(req.chatApp, req.params.username, req.query.pagenum ?? 1, pagesize);
+      const data = await chatrooms.joined(req.chatApp, req.params.username, req.query.pagenum ?? 1, pagesize, !paged);
       return envelope(req, reply, { data, count: data.length });
     },
   );
