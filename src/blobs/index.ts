@@ -23,4 +23,6 @@ export interface BlobStore {
    * row is gone. Recent ones are skipped, since another process may be about to write their row.
    */
   keysOlderThan(before: number): AsyncIterable<string>;
+  /** Removes partial writes older than `before` (ms) left by a process that stopped mid-upload. */
+  removeStaleTemporaries(before: number): Promise<void>;
 }

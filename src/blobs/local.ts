@@ -19,9 +19,19 @@ export class LocalBlobStore implements BlobStore {
     this.blobDir = path.join(root, 'blobs');
     this.tmpDir = path.join(root, 'blobs-tmp');
     fs.mkdirSync(this.blobDir, { recursive: true });
-    // Whatever is here was being written when a previous process stopped.
-    fs.rmSync(this.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /**
+   * Removes temporary files older than `before` (ms): they were being written when a process
+   * stopped. Newer ones may be another process's upload in progress.
+   */
+  async removeStaleTemporaries(before: number): Promise<void> {
+    for (const name of await fsp.readdir(this.tmpDir)) {
+      const file = path.join(this.tmpDir, name);
+      const stat = await fsp.stat(file).catch(() => undefined);
+      if (stat && stat.mtimeMs < before) await fsp.rm(file, { force: true });
+    }
   }
 
   private file(key: string): string {

@@ -159,6 +159,7 @@ export class GroupFilesService {
 
   /** Removes blobs older than `before` whose metadata row is gone (a crash between the two writes). */
   async removeOrphanBlobs(before: number): Promise<number> {
+    await this.blobs.removeStaleTemporaries(before);
     let removed = 0;
     let batch: string[] = [];
     const flush = async () => {
