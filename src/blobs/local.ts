@@ -62,6 +62,9 @@ export class LocalBlobStore implements BlobStore {
       await fsp.rename(tmp, target);
       return size;
     } catch (err) {
+      // The file may still be opening when an early error destroys the stream: wait for it to
+      // close, or the removal could run before the file exists.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await fsp.rm(tmp, { force: true });
       throw err;
     }
