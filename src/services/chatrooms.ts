@@ -2,15 +2,13 @@
 // a user's rooms, modify, transfer, delete. Members and admins reuse GroupsService over the
 // chatroom rows, since the rules are the same.
 import type { Limits } from '../config.js';
-import { AppGroupLimitError, UserGroupLimitError, type GroupRow, type GroupsRepository } from '../store/groups.js';
-import type { UsersRepository } from '../store/users.js';
-import { isUniqueViolation } from '../store/db.js';
+import type { GroupRow, GroupsRepository } from '../store/groups.js';
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { fail } from './errors.js';
 import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
 import type { GroupsService } from './groups.js';
-import { isNumericId, numericId } from './ids.js';
+import { isNumericId } from './ids.js';
 
 const NAME_MAX = 128;
 const DESCRIPTION_MAX = 512;
@@ -46,7 +44,6 @@ function text(f: Fields, key: string, max: number, count: (s: string) => number,
 export class ChatroomsService {
   constructor(
     private readonly rooms: GroupsRepository,
-    private readonly users: UsersRepository,
     /** Membership and admin rules, shared with groups. */
     readonly members: GroupsService,
     private readonly limits: Limits,
@@ -78,44 +75,13 @@ export class ChatroomsService {
             (m) => m !== owner,
           );
     if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
-    const found = new Set((await this.users.findManyByName(app.uuid, [owner, ...members])).map((u) => u.username));
-    const missing = [owner, ...members].find((n) => !found.has(n));
-    if (missing !== undefined) fail('groupUserNotFound', { username: missing });
-
-    for (let attempt = 0; ; attempt++) {
-      const now = this.now();
-      const id = numericId(now);
-      try {
-        await this.rooms.create(
-          {
-            app_uuid: app.uuid,
-            id,
-            name,
-            description,
-            avatar: '',
-            public: 1,
-            membersonly: 0,
-            allowinvites: 0,
-            invite_need_confirm: 0,
-            maxusers,
-            owner,
-            custom,
-            member_count: members.length + 1,
-            created: now,
-            modified: now,
-          },
-          owner,
-          members,
-          now,
-          { perUser: this.limits.chatroomsPerUser, perApp: this.limits.chatroomsPerApp },
-        );
-        return id;
-      } catch (err) {
-        if (err instanceof UserGroupLimitError) fail('userTooManyChatrooms', { username: err.username });
-        if (err instanceof AppGroupLimitError) fail('appTooManyChatrooms', { appKey: `${app.org_name}#${app.app_name}` });
-        if (!isUniqueViolation(err) || attempt >= 4) throw err;
-      }
-    }
+    await this.members.requireUsers(app, [owner, ...members]);
+    return this.members.insertRoom(
+      app,
+      { name, description, avatar: '', public: 1, membersonly: 0, allowinvites: 0, invite_need_confirm: 0, maxusers, custom },
+      owner,
+      members,
+    );
   }
 
   /** GET /chatrooms/{id1,id2,…} — one missing id → 404 "do not find this group". */

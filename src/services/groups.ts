@@ -1,6 +1,15 @@
 // Groups (seed 001 "群组管理") and their members and admins (REFERENCE §2d, group_member.md).
 import type { GroupLimits } from '../config.js';
-import { AppGroupLimitError, GroupFullError, OwnerChangedError, UserGroupLimitError, type GroupRow, type GroupsRepository, type MemberRow } from '../store/groups.js';
+import {
+  AppGroupLimitError,
+  GroupFullError,
+  OwnerChangedError,
+  UserGroupLimitError,
+  type GroupRow,
+  type GroupsRepository,
+  type MemberRow,
+  type NewGroup,
+} from '../store/groups.js';
 import type { UsersRepository } from '../store/users.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
@@ -34,6 +43,12 @@ const MODIFIABLE: Record<string, string> = {
   public: 'public',
   newowner: 'newowner',
 };
+
+/** The columns of a new group or chatroom that its create request decides. */
+export type RoomFields = Pick<
+  NewGroup,
+  'name' | 'description' | 'avatar' | 'public' | 'membersonly' | 'allowinvites' | 'invite_need_confirm' | 'maxusers' | 'custom'
+>;
 
 export interface GroupDetails {
   id: string;
@@ -141,7 +156,8 @@ export class GroupsService {
     return group;
   }
 
-  private async requireUsers(app: App, names: string[]): Promise<void> {
+  /** Every name must be an existing user: 404 `username X doesn't exist!` otherwise. */
+  async requireUsers(app: App, names: string[]): Promise<void> {
     const found = new Set((await this.users.findManyByName(app.uuid, names)).map((u) => u.username));
     const missing = names.find((n) => !found.has(n));
     if (missing !== undefined) fail('groupUserNotFound', { username: missing });
@@ -176,28 +192,35 @@ export class GroupsService {
     if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
     await this.requireUsers(app, [owner, ...members]);
 
+    return this.insertRoom(
+      app,
+      {
+        name,
+        description,
+        avatar,
+        public: isPublic ? 1 : 0,
+        membersonly: membersonly ? 1 : 0,
+        allowinvites: allowinvites ? 1 : 0,
+        invite_need_confirm: inviteNeedConfirm ? 1 : 0,
+        maxusers,
+        custom,
+      },
+      owner,
+      members,
+    );
+  }
+
+  /**
+   * Inserts a new group or chatroom (this service's kind) with a fresh numeric id, its owner and
+   * members, within the per-user and per-app caps. Returns the id.
+   */
+  async insertRoom(app: App, fields: RoomFields, owner: string, members: string[]): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       const now = this.now();
       const id = numericId(now);
       try {
         await this.groups.create(
-          {
-            app_uuid: app.uuid,
-            id,
-            name,
-            description,
-            avatar,
-            public: isPublic ? 1 : 0,
-            membersonly: membersonly ? 1 : 0,
-            allowinvites: allowinvites ? 1 : 0,
-            invite_need_confirm: inviteNeedConfirm ? 1 : 0,
-            maxusers,
-            owner,
-            custom,
-            member_count: members.length + 1,
-            created: now,
-            modified: now,
-          },
+          { ...fields, app_uuid: app.uuid, id, owner, member_count: members.length + 1, created: now, modified: now },
           owner,
           members,
           now,
@@ -206,7 +229,7 @@ export class GroupsService {
         return id;
       } catch (err) {
         if (err instanceof UserGroupLimitError) fail(this.isRoom ? 'userTooManyChatrooms' : 'userTooManyGroups', { username: err.username });
-        if (err instanceof AppGroupLimitError) fail('appTooManyGroups', { appKey: `${app.org_name}#${app.app_name}` });
+        if (err instanceof AppGroupLimitError) fail(this.isRoom ? 'appTooManyChatrooms' : 'appTooManyGroups', { appKey: `${app.org_name}#${app.app_name}` });
         if (!isUniqueViolation(err) || attempt >= 4) throw err;
       }
     }

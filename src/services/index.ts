@@ -45,7 +45,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     { ...config.limits, groupsPerUser: config.limits.chatroomsPerUser, groupsPerApp: config.limits.chatroomsPerApp, groupMaxUsers: config.limits.chatroomMaxUsers },
     blobs,
   );
-  const chatrooms = new ChatroomsService(store.chatrooms, store.users, chatroomMembers, config.limits);
+  const chatrooms = new ChatroomsService(store.chatrooms, chatroomMembers, config.limits);
   const groupModeration = new ModerationService('group', groups, store.groups, store.moderation, config.limits);
   const chatroomModeration = new ModerationService('chatroom', chatroomMembers, store.chatrooms, store.moderation, config.limits);
   const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
