@@ -51,8 +51,19 @@ declare module 'autocannon' {
     }
   }
 
+  namespace autocannon {
+    /** The run: an EventEmitter that is also a thenable of the result. */
+    interface Instance extends PromiseLike<Result> {
+      /**
+       * After every response (lib/run.js onResponse). responseTimeMs is fractional (process.hrtime),
+       * unlike the histogram in Result.latency, which holds whole milliseconds.
+       */
+      on(event: 'response', listener: (client: unknown, statusCode: number | string, resBytes: number, responseTimeMs: number) => void): this;
+    }
+  }
+
   /** Without a callback it returns an EventEmitter that is also a thenable of the result. */
-  function autocannon(options: autocannon.Options): PromiseLike<autocannon.Result>;
+  function autocannon(options: autocannon.Options): autocannon.Instance;
 
   export default autocannon;
 }
