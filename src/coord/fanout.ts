@@ -1,14 +1,18 @@
 // Delivery of frames to connected devices. A small publish/subscribe interface: in-process now;
 // a Redis implementation (channels per user) lets several server processes share it later.
 
-export type FrameHandler = (frame: string) => void;
+/** A connected device; answers whether it took the frame (false once its connection is closing). */
+export type FrameHandler = (frame: string) => boolean;
 
 export interface Fanout {
   /** Registers a connected device of a user; returns the function that unregisters it. */
   subscribe(appUuid: string, username: string, handler: FrameHandler): () => void;
-  /** Sends one frame to every connected device of each user (except `skip`, the sending device). */
-  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): void;
-  /** Whether the user has a connected device (users who do not get an inbox entry). */
+  /**
+   * Sends one frame to every connected device of each user (except `skip`, the sending device);
+   * returns the users at least one of whose devices took it.
+   */
+  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string>;
+  /** Whether the user has a connected device (presence). */
   isOnline(appUuid: string, username: string): boolean;
 }
 
@@ -30,12 +34,14 @@ export class InProcessFanout implements Fanout {
     };
   }
 
-  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): void {
+  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string> {
+    const reached = new Set<string>();
     for (const username of usernames) {
       const set = this.devices.get(this.key(appUuid, username));
       if (!set) continue;
-      for (const handler of set) if (handler !== skip) handler(frame);
+      for (const handler of set) if (handler !== skip && handler(frame)) reached.add(username);
     }
+    return reached;
   }
 
   isOnline(appUuid: string, username: string): boolean {

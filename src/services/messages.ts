@@ -232,7 +232,11 @@ export class MessagesService {
     return this.deliver(app, isGroup ? 'groupchat' : 'chatroom', sender, to, content, members, { onlineOnly: !isGroup, syncSender: true, device });
   }
 
-  /** Stores the message, pushes it to connected devices and queues it for offline recipients. */
+  /**
+   * Stores the message queued for every recipient, pushes it to their connected devices, then
+   * takes it off the queue of those a device took it for. A user who connects or disconnects in
+   * the middle therefore gets it exactly once: live, or from the queue on connecting.
+   */
   private async deliver(
     app: App,
     chatType: ChatType,
@@ -244,23 +248,27 @@ export class MessagesService {
   ): Promise<string> {
     const timestamp = this.now();
     const id = nextMessageId(timestamp);
-    const offline = options.onlineOnly ? [] : recipients.filter((u) => !this.fanout.isOnline(app.uuid, u));
+    const queued = options.onlineOnly ? [] : recipients;
     await this.messages.store(
       { app_uuid: app.uuid, id, chat_type: chatType, from_user: from, to_target: to, msg_type: content.type, body: JSON.stringify(content.body), ext: JSON.stringify(content.ext), timestamp },
-      offline,
+      queued,
     );
     const frame = JSON.stringify({ type: 'message', message: { id, from, to, chat_type: chatType, type: content.type, body: content.body, ext: content.ext, timestamp } });
-    const online = recipients.filter((u) => this.fanout.isOnline(app.uuid, u));
-    this.fanout.publish(app.uuid, online, frame);
+    const reached = this.fanout.publish(app.uuid, recipients, frame);
+    if (queued.length > 0 && reached.size > 0) await this.messages.delivered(app.uuid, id, [...reached]);
     // The sender's other devices get a copy (multi-device sync); never the device that sent it.
     if (options.syncSender) this.fanout.publish(app.uuid, [from], frame, options.device);
     return id;
   }
 
   /** Messages waiting for a user, oldest first, a batch at a time; `acknowledge` the seqs once sent. */
-  async pending(app: App, username: string): Promise<{ frames: string[]; seqs: number[] }> {
+  async pending(app: App, username: string): Promise<{ ids: string[]; frames: string[]; seqs: number[] }> {
     const rows = await this.messages.pending(app.uuid, username, PENDING_BATCH);
-    return { frames: rows.map((r) => JSON.stringify({ type: 'message', message: deliveredMessage(r) })), seqs: rows.map((r) => r.inbox_seq) };
+    return {
+      ids: rows.map((r) => r.id),
+      frames: rows.map((r) => JSON.stringify({ type: 'message', message: deliveredMessage(r) })),
+      seqs: rows.map((r) => r.inbox_seq),
+    };
   }
 
   acknowledge(app: App, username: string, seqs: number[]): Promise<void> {

@@ -8,14 +8,14 @@ export type MessageRow = Selectable<MessagesTable>;
 export class MessagesRepository {
   constructor(private readonly db: Db) {}
 
-  /** Stores the message and, in the same transaction, queues it for the offline recipients. */
-  async store(message: Insertable<MessagesTable>, offline: string[]): Promise<void> {
+  /** Stores the message and, in the same transaction, queues it for `queued` recipients. */
+  async store(message: Insertable<MessagesTable>, queued: string[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(message).execute();
-      if (offline.length > 0) {
+      if (queued.length > 0) {
         await trx
           .insertInto('inbox')
-          .values(offline.map((username) => ({ app_uuid: message.app_uuid, username, message_id: message.id })))
+          .values(queued.map((username) => ({ app_uuid: message.app_uuid, username, message_id: message.id })))
           .execute();
       }
     });
@@ -33,6 +33,11 @@ export class MessagesRepository {
       .orderBy('i.seq', 'asc')
       .limit(limit)
       .execute();
+  }
+
+  /** Takes a message off the queues of the users it was pushed to live. */
+  async delivered(appUuid: string, messageId: string, usernames: string[]): Promise<void> {
+    await this.db.deleteFrom('inbox').where('message_id', '=', messageId).where('app_uuid', '=', appUuid).where('username', 'in', usernames).execute();
   }
 
   /** Forgets the delivered inbox entries (exactly those: an entry committed late stays for next time). */

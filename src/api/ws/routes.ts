@@ -36,14 +36,21 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
     (socket: WebSocket, req) => {
       const app = req.chatApp;
       const username = req.principal!.kind === 'user' ? req.principal!.user.username : '';
+      const open = () => socket.readyState === socket.OPEN;
       const send = (frame: string) => {
-        if (socket.readyState === socket.OPEN) socket.send(frame);
+        if (open()) socket.send(frame);
       };
 
-      // Live messages wait behind the ones queued while the user was offline.
+      // Live messages wait behind the ones queued while the user was offline; a message can be in
+      // both (pushed while the queue was being read), so the catch-up remembers what it sent.
       let draining = true;
       const backlog: string[] = [];
-      const device = (frame: string) => (draining ? backlog.push(frame) : send(frame));
+      const device = (frame: string): boolean => {
+        if (!open()) return false;
+        if (draining) backlog.push(frame);
+        else socket.send(frame);
+        return true;
+      };
       const unsubscribe = fanout.subscribe(app.uuid, username, device);
       socket.on('close', unsubscribe);
 
@@ -77,18 +84,24 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
       };
 
       void (async () => {
+        const sent = new Set<string>();
         try {
-          for (;;) {
-            const { frames, seqs } = await messages.pending(app, username);
+          while (open()) {
+            const { ids, frames, seqs } = await messages.pending(app, username);
             if (seqs.length === 0) break;
             frames.forEach(send);
-            await messages.acknowledge(app, username, seqs);
+            ids.forEach((id) => sent.add(id));
+            // Only once sent; a connection that closed meanwhile leaves them for the next one.
+            if (open()) await messages.acknowledge(app, username, seqs);
           }
         } catch (err) {
           req.log.error({ err }, 'delivering queued messages failed');
         } finally {
           draining = false;
-          backlog.splice(0).forEach(send);
+          for (const frame of backlog.splice(0)) {
+            const id = (JSON.parse(frame) as { message?: { id?: string } }).message?.id;
+            if (id === undefined || !sent.has(id)) send(frame);
+          }
         }
       })();
     },

@@ -1,0 +1,773 @@
+// The real-time WebSocket endpoint GET /{org}/{app}/ws (docs/realtime.md; REFERENCE §2c "Allowlist",
+// §2e SDK error codes): who may connect, who receives what (members only, every device of every
+// recipient, the sender's other devices but never the sending device), order per conversation,
+// offline delivery on reconnect (1:1 and groups, not chatrooms), every moderation outcome of a client
+// send (215, 507, 602, 210, 603, allowlist, expiring mutes) and malformed frames. Real clients over
+// a real socket, on every database.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { AppSeed } from '../../src/config.js';
+import { databases, OTHER, startApp, type TestApp } from '../support/harness.js';
+
+interface Delivered {
+  id: string;
+  from: string;
+  to: string;
+  chat_type: string;
+  type: string;
+  body: Record<string, unknown>;
+  ext: Record<string, unknown>;
+  timestamp: number;
+}
+
+interface Frame {
+  type?: string;
+  ref?: unknown;
+  msg_id?: string;
+  code?: number;
+  error?: string;
+  error_description?: string;
+  message?: Delivered;
+  /** Set when the server sent something that is not JSON. */
+  unparsable?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long we wait for a frame that must come, and for one that must not. */
+const WAIT_MS = 5000;
+const QUIET_MS = 300;
+
+let refCounter = 0;
+const nextRef = () => `r${++refCounter}`;
+
+/** A connected device: every frame it receives is kept; `waitFor` takes the first unclaimed match. */
+class Client {
+  readonly frames: Frame[] = [];
+  private readonly claimed = new Set<number>();
+  private readonly listeners = new Set<() => boolean>();
+  readonly opened: Promise<void>;
+
+  constructor(
+    readonly user: string,
+    readonly ws: WebSocket,
+  ) {
+    ws.on('message', (data) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(String(data)) as Frame;
+      } catch {
+        frame = { unparsable: String(data) };
+      }
+      this.frames.push(frame);
+      for (const check of [...this.listeners]) check();
+    });
+    this.opened = new Promise((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
+    });
+    // Once open, a late socket error must not become an unhandled rejection.
+    this.opened.catch(() => undefined);
+  }
+
+  waitFor(pred: (f: Frame) => boolean, what: string, timeout = WAIT_MS): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new Error(`${this.user}: timed out waiting for ${what}; received ${JSON.stringify(this.frames)}`));
+      }, timeout);
+      const check = (): boolean => {
+        for (let i = 0; i < this.frames.length; i++) {
+          if (!this.claimed.has(i) && pred(this.frames[i]!)) {
+            this.claimed.add(i);
+            clearTimeout(timer);
+            this.listeners.delete(check);
+            resolve(this.frames[i]!);
+            return true;
+          }
+        }
+        return false;
+      };
+      if (check()) return;
+      this.listeners.add(check);
+    });
+  }
+
+  /** Waits until `cond` holds (checked on every frame received). */
+  waitUntil(cond: () => boolean, what: string, timeout = WAIT_MS): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new Error(`${this.user}: timed out waiting for ${what}; received ${this.frames.length} frames`));
+      }, timeout);
+      const check = (): boolean => {
+        if (!cond()) return false;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve();
+        return true;
+      };
+      if (check()) return;
+      this.listeners.add(check);
+    });
+  }
+
+  /** Pipelines txt sends without waiting; answers once every one has its ack or error, in send order. */
+  async sendMany(chatType: 'chat' | 'groupchat' | 'chatroom', to: string, msgs: string[]): Promise<Frame[]> {
+    const refs = msgs.map(() => nextRef());
+    msgs.forEach((msg, i) => this.ws.send(JSON.stringify({ type: 'send', ref: refs[i], chat_type: chatType, to, msg_type: 'txt', body: { msg }, ext: {} })));
+    const wanted = new Set(refs);
+    const answers = new Map<unknown, Frame>();
+    let seen = 0;
+    await this.waitUntil(() => {
+      for (; seen < this.frames.length; seen++) {
+        const f = this.frames[seen]!;
+        if ((f.type === 'ack' || f.type === 'error') && wanted.has(f.ref as string)) answers.set(f.ref, f);
+      }
+      return answers.size === refs.length;
+    }, `answers to ${refs.length} sends`, 30_000);
+    return refs.map((r) => answers.get(r)!);
+  }
+
+  /** Waits for the delivered message whose body.msg is `msg`. */
+  async message(msg: string): Promise<Delivered> {
+    const f = await this.waitFor((x) => x.type === 'message' && x.message?.body.msg === msg, `message "${msg}"`);
+    return f.message!;
+  }
+
+  /** Every message received so far, in arrival order. */
+  messages(): Delivered[] {
+    return this.frames.filter((f) => f.type === 'message').map((f) => f.message!);
+  }
+
+  /** The txt bodies received so far whose text starts with `prefix`, in arrival order. */
+  texts(prefix: string): string[] {
+    return this.messages()
+      .map((m) => m.body.msg)
+      .filter((m): m is string => typeof m === 'string' && m.startsWith(prefix));
+  }
+
+  /** Sends a raw frame (no ref added). */
+  raw(text: string): void {
+    this.ws.send(text);
+  }
+
+  /** Sends a frame with a fresh ref and answers the ack or error carrying that ref. */
+  async request(frame: Record<string, unknown>): Promise<Frame> {
+    const ref = nextRef();
+    this.ws.send(JSON.stringify({ ...frame, ref }));
+    return this.waitFor((f) => f.ref === ref && (f.type === 'ack' || f.type === 'error'), `answer to ${ref}`);
+  }
+
+  /** A txt send; answers the ack or error frame. */
+  say(chatType: 'chat' | 'groupchat' | 'chatroom', to: string, msg: string, ext: Record<string, unknown> = {}): Promise<Frame> {
+    return this.request({ type: 'send', chat_type: chatType, to, msg_type: 'txt', body: { msg }, ext });
+  }
+
+  /** A txt send that must be acknowledged; answers the message id. */
+  async sayOk(chatType: 'chat' | 'groupchat' | 'chatroom', to: string, msg: string): Promise<string> {
+    const answer = await this.say(chatType, to, msg);
+    expect(answer, JSON.stringify(answer)).toMatchObject({ type: 'ack' });
+    expect(answer.msg_id).toMatch(/^\d+$/);
+    return answer.msg_id!;
+  }
+
+  /** Nothing whose body.msg starts with `prefix` arrives within a short quiet period. */
+  async expectNothing(prefix: string): Promise<void> {
+    await sleep(QUIET_MS);
+    expect(this.texts(prefix), `${this.user} must not receive "${prefix}…"`).toEqual([]);
+  }
+}
+
+describe.each(databases)('real-time WebSocket (%s)', (kind) => {
+  let t: TestApp;
+  let wsBase: string;
+  let appUuid: string;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    t = await startApp(kind);
+    const addr = await t.qunliao.server.listen({ port: 0, host: '127.0.0.1' });
+    wsBase = `${addr.replace('http', 'ws')}/acme/chat/ws`;
+    appUuid = (await t.qunliao.services.apps.find('acme', 'chat'))!.uuid;
+  });
+  afterAll(() => t.close());
+
+  afterEach(async () => {
+    const closing = clients.splice(0).map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          c.ws.once('close', () => resolve());
+          if (c.ws.readyState === WebSocket.CONNECTING) c.ws.terminate();
+          else c.ws.close();
+        }),
+    );
+    await Promise.all(closing);
+  });
+
+  // ---- helpers ----
+
+  const userToken = async (username: string, ttl?: number, app?: AppSeed): Promise<string> => {
+    const body: Record<string, unknown> = { grant_type: 'password', username, password: 'pw' };
+    if (ttl !== undefined) body.ttl = ttl;
+    const res = await t.api('POST', '/token', { body, token: null, app });
+    if (res.status !== 200) throw new Error(`token for ${username} failed: ${res.text}`);
+    return res.body.access_token as string;
+  };
+
+  const open = (user: string, url: string): Client => {
+    const c = new Client(user, new WebSocket(url));
+    clients.push(c);
+    return c;
+  };
+
+  /** A connected device of `user`. */
+  const connect = async (user: string): Promise<Client> => {
+    const c = open(user, `${wsBase}?access_token=${encodeURIComponent(await userToken(user))}`);
+    await c.opened;
+    return c;
+  };
+
+  /**
+   * Closes a device and waits until the server has let go of it, so that what is sent next finds
+   * the user offline (when it was their last device). Polls the server's fan-out: the only
+   * observable "the server saw the close" there is.
+   */
+  const disconnect = async (c: Client): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+      c.ws.once('close', () => resolve());
+      c.ws.close();
+    });
+    const stillOthers = clients.some((o) => o !== c && o.user === c.user && o.ws.readyState === WebSocket.OPEN);
+    if (!stillOthers) {
+      const deadline = Date.now() + WAIT_MS;
+      while (t.qunliao.services.fanout.isOnline(appUuid, c.user)) {
+        if (Date.now() > deadline) throw new Error(`${c.user} still online after closing`);
+        await sleep(10);
+      }
+    }
+  };
+
+  /** The upgrade must be refused with HTTP 401 (the 'unexpected-response' event of the ws client). */
+  const expectRefused = async (url: string): Promise<void> => {
+    const ws = new WebSocket(url);
+    const outcome = await new Promise<{ status?: number; body?: string; opened?: boolean; error?: string }>((resolve) => {
+      ws.once('open', () => resolve({ opened: true }));
+      ws.once('error', (err) => resolve({ error: err.message }));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += String(chunk)));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+        res.on('error', () => resolve({ status: res.statusCode, body }));
+      });
+    });
+    if (ws.readyState === WebSocket.OPEN) ws.close();
+    else ws.terminate();
+    expect(outcome.opened, 'the upgrade must not succeed').toBeUndefined();
+    expect(outcome.status, JSON.stringify(outcome)).toBe(401);
+    // The 401 carries the usual error envelope.
+    const err = JSON.parse(outcome.body!) as { error: string; error_description: string };
+    expect(['unauthorized', 'auth_bad_access_token']).toContain(err.error);
+    expect(typeof err.error_description).toBe('string');
+  };
+
+  const createGroup = async (owner: string, members: string[]): Promise<string> => {
+    const res = await t.api('POST', '/chatgroups', { body: { groupname: 'g', desc: 'd', public: true, owner, members } });
+    if (res.status !== 200) throw new Error(`creating a group failed: ${res.text}`);
+    return res.body.data.groupid as string;
+  };
+
+  const createRoom = async (owner: string, members: string[]): Promise<string> => {
+    const res = await t.api('POST', '/chatrooms', { body: { name: 'r', description: 'd', owner, members } });
+    if (res.status !== 200) throw new Error(`creating a chatroom failed: ${res.text}`);
+    return res.body.data.id as string;
+  };
+
+  const admin = async (method: string, path: string, body?: unknown): Promise<void> => {
+    const res = await t.api(method, path, body === undefined ? {} : { body });
+    expect(res.status, `${method} ${path}: ${res.text}`).toBe(200);
+  };
+
+  // ---- authentication ----
+
+  describe('connecting', () => {
+    it('accepts a valid user token in access_token', async () => {
+      await t.createUsers('auth_ok');
+      const c = await connect('auth_ok');
+      expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    });
+
+    it('refuses a missing token before the upgrade (401)', async () => {
+      await expectRefused(wsBase);
+      await expectRefused(`${wsBase}?access_token=`);
+    });
+
+    it('refuses a garbage token (401)', async () => {
+      await expectRefused(`${wsBase}?access_token=not-a-token`);
+      await expectRefused(`${wsBase}?access_token=YWMt${'A'.repeat(150)}`);
+    });
+
+    it('refuses a token with a forged signature (401)', async () => {
+      await t.createUsers('auth_forged');
+      const good = await userToken('auth_forged');
+      // Change one character in the middle of the signature (the last one has spellings that decode alike).
+      const i = good.length - 10;
+      const forged = good.slice(0, i) + (good[i] === 'A' ? 'B' : 'A') + good.slice(i + 1);
+      await expectRefused(`${wsBase}?access_token=${forged}`);
+    });
+
+    it('refuses an expired token (401)', async () => {
+      await t.createUsers('auth_expired');
+      const token = await userToken('auth_expired', 1);
+      await sleep(1200);
+      await expectRefused(`${wsBase}?access_token=${token}`);
+    });
+
+    it('refuses an app token (401): only users connect', async () => {
+      await expectRefused(`${wsBase}?access_token=${t.adminToken}`);
+    });
+
+    it("refuses a user token of another app (401)", async () => {
+      const otherAdmin = await t.appToken(OTHER);
+      const reg = await t.api('POST', '/users', { app: OTHER, token: otherAdmin, body: [{ username: 'auth_other', password: 'pw' }] });
+      expect(reg.status, reg.text).toBe(200);
+      const foreign = await userToken('auth_other', undefined, OTHER);
+      await expectRefused(`${wsBase}?access_token=${foreign}`);
+    });
+  });
+
+  // ---- delivery ----
+
+  describe('delivery', () => {
+    it('delivers a group message to every member, with the documented shape, and to nobody else', async () => {
+      await t.createUsers('dg_o', 'dg_a', 'dg_b', 'dg_n');
+      const gid = await createGroup('dg_o', ['dg_a', 'dg_b']);
+      const [o, a, b, n] = await Promise.all(['dg_o', 'dg_a', 'dg_b', 'dg_n'].map(connect));
+
+      const before = Date.now();
+      const id = await a!.sayOk('groupchat', gid, 'dg hello');
+      for (const member of [o!, b!]) {
+        const m = await member.message('dg hello');
+        expect(m).toEqual({ id, from: 'dg_a', to: gid, chat_type: 'groupchat', type: 'txt', body: { msg: 'dg hello' }, ext: {}, timestamp: m.timestamp });
+        expect(m.timestamp).toBeGreaterThanOrEqual(before - 1000);
+        expect(m.timestamp).toBeLessThanOrEqual(Date.now() + 1000);
+      }
+      await n!.expectNothing('dg');
+      // The sending device gets the ack, never its own message.
+      expect(a!.texts('dg')).toEqual([]);
+    });
+
+    it('carries ext and non-txt bodies through unchanged', async () => {
+      await t.createUsers('dx_a', 'dx_b');
+      const a = await connect('dx_a');
+      const b = await connect('dx_b');
+      const ext = { em_ignore_notification: true, k: 'v', nested: { n: 1 } };
+      const ack = await a.request({ type: 'send', chat_type: 'chat', to: 'dx_b', msg_type: 'custom', body: { customEvent: 'gift', customExts: { size: 'L' } }, ext });
+      expect(ack).toMatchObject({ type: 'ack' });
+      const f = await b.waitFor((x) => x.type === 'message' && x.message?.type === 'custom', 'the custom message');
+      expect(f.message).toMatchObject({ id: ack.msg_id, from: 'dx_a', to: 'dx_b', chat_type: 'chat', type: 'custom', body: { customEvent: 'gift', customExts: { size: 'L' } }, ext });
+    });
+
+    it("copies a message to the sender's other devices but never to the sending device", async () => {
+      await t.createUsers('dd_o', 'dd_a');
+      const gid = await createGroup('dd_o', ['dd_a']);
+      const a1 = await connect('dd_a');
+      const a2 = await connect('dd_a');
+      const o = await connect('dd_o');
+
+      const id = await a1.sayOk('groupchat', gid, 'dd copy');
+      expect((await a2.message('dd copy')).id).toBe(id);
+      expect((await o.message('dd copy')).id).toBe(id);
+      await a1.expectNothing('dd');
+      // And the other way round.
+      await a2.sayOk('groupchat', gid, 'dd back');
+      await a1.message('dd back');
+      await a2.expectNothing('dd back');
+    });
+
+    it("delivers a 1:1 message to every device of the peer and the sender's other device", async () => {
+      await t.createUsers('dc_a', 'dc_p', 'dc_x');
+      const a1 = await connect('dc_a');
+      const a2 = await connect('dc_a');
+      const p1 = await connect('dc_p');
+      const p2 = await connect('dc_p');
+      const x = await connect('dc_x');
+
+      const id = await a1.sayOk('chat', 'dc_p', 'dc one');
+      for (const c of [p1, p2, a2]) {
+        expect(await c.message('dc one')).toEqual({ id, from: 'dc_a', to: 'dc_p', chat_type: 'chat', type: 'txt', body: { msg: 'dc one' }, ext: {}, timestamp: expect.any(Number) });
+      }
+      await a1.expectNothing('dc');
+      expect(x.texts('dc')).toEqual([]);
+      // Each device got it exactly once.
+      for (const c of [p1, p2, a2]) expect(c.texts('dc')).toEqual(['dc one']);
+    });
+
+    it('delivers a chatroom message to the members only', async () => {
+      await t.createUsers('dr_o', 'dr_a', 'dr_b', 'dr_n');
+      const rid = await createRoom('dr_o', ['dr_a', 'dr_b']);
+      const [o, a, b, n] = await Promise.all(['dr_o', 'dr_a', 'dr_b', 'dr_n'].map(connect));
+
+      const id = await b!.sayOk('chatroom', rid, 'dr hello');
+      for (const c of [o!, a!]) {
+        expect(await c.message('dr hello')).toEqual({ id, from: 'dr_b', to: rid, chat_type: 'chatroom', type: 'txt', body: { msg: 'dr hello' }, ext: {}, timestamp: expect.any(Number) });
+      }
+      await n!.expectNothing('dr');
+      expect(b!.texts('dr')).toEqual([]);
+    });
+
+    it('keeps the order of 20 messages sent quickly from one device, and ids increase', async () => {
+      await t.createUsers('do_o', 'do_a', 'do_b');
+      const gid = await createGroup('do_o', ['do_a', 'do_b']);
+      const a = await connect('do_a');
+      const b = await connect('do_b');
+      const p = await connect('do_o');
+
+      const expected = Array.from({ length: 20 }, (_, i) => `do ${String(i).padStart(2, '0')}`);
+      // Fire them all without waiting for acks; alternate group and 1:1 conversations.
+      const answers = await Promise.all(expected.map((msg) => a.say('groupchat', gid, msg)));
+      const direct = await Promise.all(expected.map((msg) => a.say('chat', 'do_b', `${msg} dm`)));
+      for (const ans of [...answers, ...direct]) expect(ans.type, JSON.stringify(ans)).toBe('ack');
+
+      await b.waitFor((f) => f.message?.body.msg === 'do 19', 'last group message');
+      await b.waitFor((f) => f.message?.body.msg === 'do 19 dm', 'last direct message');
+      await p.waitFor((f) => f.message?.body.msg === 'do 19', 'last group message');
+      const groupOnly = (c: Client) => c.messages().filter((m) => m.chat_type === 'groupchat' && String(m.body.msg).startsWith('do ')).map((m) => m.body.msg);
+      expect(groupOnly(b)).toEqual(expected);
+      expect(groupOnly(p)).toEqual(expected);
+      expect(b.messages().filter((m) => m.chat_type === 'chat').map((m) => m.body.msg)).toEqual(expected.map((m) => `${m} dm`));
+
+      const ids = answers.map((x) => BigInt(x.msg_id!));
+      for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+      expect(b.messages().filter((m) => m.chat_type === 'groupchat').map((m) => m.id)).toEqual(answers.map((x) => x.msg_id));
+    });
+  });
+
+  // ---- offline delivery ----
+
+  describe('offline delivery', () => {
+    it('delivers queued group and 1:1 messages on reconnect, oldest first and before live ones, once', async () => {
+      await t.createUsers('off_o', 'off_a', 'off_b');
+      const gid = await createGroup('off_o', ['off_a', 'off_b']);
+      const a = await connect('off_a');
+      const b = await connect('off_b');
+      await disconnect(b);
+
+      const ids = [
+        await a.sayOk('groupchat', gid, 'off 1'),
+        await a.sayOk('chat', 'off_b', 'off 2'),
+        await a.sayOk('groupchat', gid, 'off 3'),
+        await a.sayOk('chat', 'off_b', 'off 4'),
+      ];
+
+      const b2 = await connect('off_b');
+      const live = await a.sayOk('groupchat', gid, 'off 5 live');
+      await b2.message('off 5 live');
+      expect(b2.texts('off')).toEqual(['off 1', 'off 2', 'off 3', 'off 4', 'off 5 live']);
+      expect(b2.messages().filter((m) => m.body.msg !== undefined && String(m.body.msg).startsWith('off')).map((m) => m.id)).toEqual([...ids, live]);
+      const [g1, c2] = b2.messages();
+      expect(g1).toMatchObject({ from: 'off_a', to: gid, chat_type: 'groupchat', type: 'txt', body: { msg: 'off 1' }, ext: {} });
+      expect(c2).toMatchObject({ from: 'off_a', to: 'off_b', chat_type: 'chat', type: 'txt', body: { msg: 'off 2' }, ext: {} });
+
+      // Delivered once: a second reconnect brings nothing back.
+      await disconnect(b2);
+      const b3 = await connect('off_b');
+      await b3.expectNothing('off');
+    });
+
+    it('delivers a backlog larger than one batch (510 messages), all of it, in order', async () => {
+      await t.createUsers('big_a', 'big_b');
+      const a = await connect('big_a');
+      const expected = Array.from({ length: 510 }, (_, i) => `big ${String(i).padStart(3, '0')}`);
+      const answers = await a.sendMany('chat', 'big_b', expected);
+      for (const ans of answers) expect(ans.type, JSON.stringify(ans)).toBe('ack');
+
+      const b = await connect('big_b');
+      await b.waitUntil(() => b.texts('big').length >= expected.length, 'the whole backlog', 30_000);
+      await sleep(QUIET_MS);
+      expect(b.texts('big')).toEqual(expected);
+      expect(b.messages().map((m) => m.id)).toEqual(answers.map((x) => x.msg_id));
+    });
+
+    it('a user who connects while messages are being sent gets each exactly once, in order, and not again on reconnect', async () => {
+      // The connect lands at a different point of a stream of 1:1 messages in each run. A message in
+      // flight while the user connects must be neither duplicated nor left queued for later.
+      await t.createUsers('race_a');
+      const a = await connect('race_a');
+      const problems: string[] = [];
+      for (let run = 0; run < 8; run++) {
+        const b = `race_b${run}`;
+        await t.createUsers(b);
+        const token = await userToken(b);
+        const prefix = `race${run} `;
+        const expected = Array.from({ length: 30 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+        const sending = a.sendMany('chat', b, expected);
+        await sleep(run * 2);
+        const c = open(b, `${wsBase}?access_token=${token}`);
+        await c.opened;
+        const answers = await sending;
+        expect(answers.every((x) => x.type === 'ack')).toBe(true);
+        await c.waitUntil(() => c.texts(prefix).includes(expected.at(-1)!), 'the last message');
+        await sleep(50);
+        const live = c.texts(prefix);
+        if (JSON.stringify(live) !== JSON.stringify(expected)) problems.push(`run ${run}: first connection got ${JSON.stringify(live.map((m) => Number(m.slice(prefix.length))))}`);
+        await disconnect(c);
+        const again = await connect(b);
+        await sleep(QUIET_MS);
+        const replayed = again.texts(prefix);
+        if (replayed.length > 0) problems.push(`run ${run}: delivered again on reconnect: ${JSON.stringify(replayed)}`);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('a user whose only device disconnects while messages are being sent loses none of them', async () => {
+      // The disconnect lands at a different point of a stream of 1:1 messages in each run; what the
+      // first connection did not get must come on the next one, exactly once.
+      await t.createUsers('gone_a');
+      const a = await connect('gone_a');
+      const problems: string[] = [];
+      for (let run = 0; run < 8; run++) {
+        const b = `gone_b${run}`;
+        await t.createUsers(b);
+        const first = await connect(b);
+        const prefix = `gone${run} `;
+        const expected = Array.from({ length: 30 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+        const sending = a.sendMany('chat', b, expected);
+        await sleep(run * 2 + 2);
+        await disconnect(first);
+        const answers = await sending;
+        expect(answers.every((x) => x.type === 'ack')).toBe(true);
+        const second = await connect(b);
+        await sleep(QUIET_MS);
+        const got = [...first.texts(prefix), ...second.texts(prefix)];
+        if (JSON.stringify(got) !== JSON.stringify(expected)) {
+          const missing = expected.filter((m) => !got.includes(m)).map((m) => Number(m.slice(prefix.length)));
+          problems.push(`run ${run}: first connection got ${first.texts(prefix).length}, second ${second.texts(prefix).length}, missing ${JSON.stringify(missing)}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('queues for a user with no connected device only; an online user gets it live, not again later', async () => {
+      await t.createUsers('oq_a', 'oq_b');
+      const a = await connect('oq_a');
+      const b = await connect('oq_b');
+      await a.sayOk('chat', 'oq_b', 'oq live');
+      await b.message('oq live');
+      await disconnect(b);
+      const b2 = await connect('oq_b');
+      await b2.expectNothing('oq');
+    });
+
+    it('does not keep chatroom messages for offline members', async () => {
+      await t.createUsers('orr_o', 'orr_a', 'orr_m');
+      const rid = await createRoom('orr_o', ['orr_a', 'orr_m']);
+      const a = await connect('orr_a');
+      await a.sayOk('chatroom', rid, 'orr while away');
+
+      const m = await connect('orr_m');
+      // The connection works: a live room message arrives, the earlier one never does.
+      await a.sayOk('chatroom', rid, 'orr live');
+      await m.message('orr live');
+      await sleep(QUIET_MS);
+      expect(m.texts('orr')).toEqual(['orr live']);
+    });
+  });
+
+  // ---- moderation of client sends ----
+
+  describe.each([
+    ['chatgroups', 'groupchat'],
+    ['chatrooms', 'chatroom'],
+  ] as const)('moderation in %s', (resource, chatType) => {
+    const p = resource === 'chatgroups' ? 'mg' : 'mr';
+    const create = (owner: string, members: string[]) => (resource === 'chatgroups' ? createGroup(owner, members) : createRoom(owner, members));
+
+    const expectRefusal = (answer: Frame, code: number): void => {
+      expect(answer, JSON.stringify(answer)).toMatchObject({ type: 'error', code });
+      expect(typeof answer.error).toBe('string');
+      expect(typeof answer.error_description).toBe('string');
+      expect(answer.ref).toMatch(/^r\d+$/);
+    };
+
+    it('refuses a muted member with 215 and delivers nothing', async () => {
+      const [o, m, x] = [`${p}mu_o`, `${p}mu_m`, `${p}mu_x`];
+      await t.createUsers(o, m, x);
+      const id = await create(o, [m, x]);
+      await admin('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 60_000 });
+      const cm = await connect(m);
+      const cx = await connect(x);
+
+      expectRefusal(await cm.say(chatType, id, 'mu refused'), 215);
+      await cx.expectNothing('mu');
+      // Others still speak.
+      await cx.sayOk(chatType, id, 'mu other');
+      await cm.message('mu other');
+      // Unmuted, the member speaks again.
+      await admin('DELETE', `/${resource}/${id}/mute/${m}`);
+      await cm.sayOk(chatType, id, 'mu again');
+      await cx.message('mu again');
+    });
+
+    it('mute-all refuses a plain member with 507; owner, admin and allowlisted members may speak', async () => {
+      const [o, ad, w, m] = [`${p}ma_o`, `${p}ma_ad`, `${p}ma_w`, `${p}ma_m`];
+      await t.createUsers(o, ad, w, m);
+      const id = await create(o, [ad, w, m]);
+      await admin('POST', `/${resource}/${id}/admin`, { newadmin: ad });
+      await admin('POST', `/${resource}/${id}/white/users/${w}`);
+      await admin('POST', `/${resource}/${id}/ban`);
+      const [co, cad, cw, cm] = await Promise.all([o, ad, w, m].map(connect));
+
+      expectRefusal(await cm!.say(chatType, id, 'ma plain'), 507);
+      await co!.sayOk(chatType, id, 'ma owner');
+      await cad!.sayOk(chatType, id, 'ma admin');
+      await cw!.sayOk(chatType, id, 'ma allowlisted');
+      // The plain member still receives what the others say.
+      await cm!.message('ma owner');
+      await cm!.message('ma admin');
+      await cm!.message('ma allowlisted');
+      await sleep(QUIET_MS);
+      expect(co!.texts('ma plain')).toEqual([]);
+
+      // Mute-all lifted: the plain member speaks.
+      await admin('DELETE', `/${resource}/${id}/ban`);
+      await cm!.sayOk(chatType, id, 'ma lifted');
+      await co!.message('ma lifted');
+    });
+
+    it('the mute list beats the allowlist: allowlisted and muted → 215 (with and without mute-all)', async () => {
+      const [o, w] = [`${p}mw_o`, `${p}mw_w`];
+      await t.createUsers(o, w);
+      const id = await create(o, [w]);
+      await admin('POST', `/${resource}/${id}/white/users/${w}`);
+      await admin('POST', `/${resource}/${id}/mute`, { usernames: [w], mute_duration: -1 });
+      const cw = await connect(w);
+      expectRefusal(await cw.say(chatType, id, 'mw a'), 215);
+      await admin('POST', `/${resource}/${id}/ban`);
+      expectRefusal(await cw.say(chatType, id, 'mw b'), 215);
+    });
+
+    it('refuses a non-member with 602', async () => {
+      const [o, n] = [`${p}nm_o`, `${p}nm_n`];
+      await t.createUsers(o, n);
+      const id = await create(o, []);
+      const co = await connect(o);
+      const cn = await connect(n);
+      expectRefusal(await cn.say(chatType, id, 'nm refused'), 602);
+      await co.expectNothing('nm');
+    });
+
+    it('refuses a blocked user with 210 (blocking removes the member)', async () => {
+      const [o, b] = [`${p}bl_o`, `${p}bl_b`];
+      await t.createUsers(o, b);
+      const id = await create(o, [b]);
+      const co = await connect(o);
+      const cb = await connect(b);
+      await cb.sayOk(chatType, id, 'bl before');
+      await co.message('bl before');
+      await admin('POST', `/${resource}/${id}/blocks/users/${b}`);
+      expectRefusal(await cb.say(chatType, id, 'bl after'), 210);
+      // A blocked (removed) user no longer receives the room's messages either.
+      await co.sayOk(chatType, id, 'bl owner');
+      await cb.expectNothing('bl owner');
+      await co.expectNothing('bl after');
+    });
+
+    it('a timed mute that expires lets the user speak again', async () => {
+      const [o, m] = [`${p}tm_o`, `${p}tm_m`];
+      await t.createUsers(o, m);
+      const id = await create(o, [m]);
+      await admin('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 1000 });
+      const cm = await connect(m);
+      const co = await connect(o);
+      expectRefusal(await cm.say(chatType, id, 'tm early'), 215);
+      await sleep(1200);
+      await cm.sayOk(chatType, id, 'tm late');
+      await co.message('tm late');
+      expect(co.texts('tm')).toEqual(['tm late']);
+    });
+  });
+
+  describe('disabled group', () => {
+    it('refuses every sender, the owner included, with 603 and delivers nothing', async () => {
+      await t.createUsers('dis_o', 'dis_m');
+      const gid = await createGroup('dis_o', ['dis_m']);
+      await admin('POST', `/chatgroups/${gid}/disable`);
+      const co = await connect('dis_o');
+      const cm = await connect('dis_m');
+      for (const c of [cm, co]) {
+        const answer = await c.say('groupchat', gid, 'dis refused');
+        expect(answer, JSON.stringify(answer)).toMatchObject({ type: 'error', code: 603 });
+        expect(typeof answer.error_description).toBe('string');
+      }
+      await sleep(QUIET_MS);
+      expect([...co.texts('dis'), ...cm.texts('dis')]).toEqual([]);
+      // Enabled again: speaking works.
+      await admin('POST', `/chatgroups/${gid}/enable`);
+      await cm.sayOk('groupchat', gid, 'dis enabled');
+      await co.message('dis enabled');
+    });
+  });
+
+  // ---- malformed frames ----
+
+  describe('malformed frames', () => {
+    it('answers an error frame for each malformed frame and keeps the connection open', async () => {
+      await t.createUsers('mf_a', 'mf_b');
+      const a = await connect('mf_a');
+      const b = await connect('mf_b');
+
+      a.raw('this is not json');
+      const notJson = await a.waitFor((f) => f.type === 'error', 'error for non-JSON');
+      expect(notJson).toMatchObject({ type: 'error', ref: null });
+      expect(typeof notJson.code).toBe('number');
+      expect(typeof notJson.error).toBe('string');
+      expect(typeof notJson.error_description).toBe('string');
+
+      a.raw('42');
+      expect(await a.waitFor((f) => f.type === 'error', 'error for a JSON number')).toMatchObject({ type: 'error', ref: null });
+
+      const unknown = await a.request({ type: 'dance', to: 'mf_b' });
+      expect(unknown).toMatchObject({ type: 'error' });
+      const noType = await a.request({ chat_type: 'chat', to: 'mf_b', msg_type: 'txt', body: { msg: 'x' } });
+      expect(noType).toMatchObject({ type: 'error' });
+
+      const base = { type: 'send', chat_type: 'chat', to: 'mf_b', msg_type: 'txt', body: { msg: 'mf bad' } };
+      const broken: Record<string, unknown>[] = [
+        { ...base, chat_type: undefined },
+        { ...base, chat_type: 'broadcast' },
+        { ...base, to: undefined },
+        { ...base, msg_type: undefined },
+        { ...base, msg_type: 'hologram' },
+        { ...base, body: undefined },
+        { ...base, body: { text: 'no msg field' } },
+        { ...base, ext: 'not an object' },
+        { ...base, body: { msg: 'x'.repeat(6000) } },
+      ];
+      for (const frame of broken) {
+        const answer = await a.request(frame);
+        expect(answer, JSON.stringify(frame)).toMatchObject({ type: 'error' });
+        expect(typeof answer.code).toBe('number');
+        expect(typeof answer.error_description).toBe('string');
+      }
+      await b.expectNothing('mf');
+
+      // Still open, still working.
+      expect(a.ws.readyState).toBe(WebSocket.OPEN);
+      await a.sayOk('chat', 'mf_b', 'mf fine');
+      await b.message('mf fine');
+    });
+
+    it('refuses sends to unknown users, groups and chatrooms with an error frame (implementation codes 204/600/700)', async () => {
+      await t.createUsers('mu_a');
+      const a = await connect('mu_a');
+      expect(await a.say('chat', 'mu_nobody', 'x')).toMatchObject({ type: 'error', code: 204 });
+      expect(await a.say('groupchat', '999999999999999', 'x')).toMatchObject({ type: 'error', code: 600 });
+      expect(await a.say('chatroom', '999999999999999', 'x')).toMatchObject({ type: 'error', code: 700 });
+      expect(a.ws.readyState).toBe(WebSocket.OPEN);
+    });
+  });
+});
