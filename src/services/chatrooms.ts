@@ -2,36 +2,18 @@
 // a user's rooms, modify, transfer, delete. Members and admins reuse GroupsService over the
 // chatroom rows, since the rules are the same.
 import type { Limits } from '../config.js';
-import type { GroupRow, GroupsRepository } from '../store/groups.js';
+import type { GroupsRepository } from '../store/groups.js';
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { fail } from './errors.js';
-import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
-import type { GroupsService } from './groups.js';
-import { isNumericId } from './ids.js';
+import { charLength, objectBody, stringArray, type Fields } from './fields.js';
+import type { GroupDetails, GroupsService } from './groups.js';
 
 const NAME_MAX = 128;
 const DESCRIPTION_MAX = 512;
 const CUSTOM_MAX_BYTES = 8 * 1024;
 const DEFAULT_MAXUSERS = 1000;
 const MODIFIABLE = new Set(['name', 'description', 'maxusers', 'custom', 'newowner']);
-
-export interface ChatroomDetails {
-  id: string;
-  name: string;
-  description: string;
-  membersonly: boolean;
-  allowinvites: boolean;
-  invite_need_confirm: boolean;
-  maxusers: number;
-  owner: string;
-  created: number;
-  custom: string;
-  mute: boolean;
-  affiliations_count: number;
-  affiliations: ({ owner: string } | { member: string })[];
-  public: boolean;
-}
 
 function text(f: Fields, key: string, max: number, count: (s: string) => number, tooLong: () => never): string | undefined {
   const v = f[key];
@@ -84,38 +66,9 @@ export class ChatroomsService {
     );
   }
 
-  /** GET /chatrooms/{id1,id2,…} — one missing id → 404 "do not find this group". */
-  async details(app: App, idList: string): Promise<(ChatroomDetails | { id: string; error: string })[]> {
-    const ids = commaList(idList);
-    if (ids.length > this.limits.groupDetailsIds) fail('groupDetailsTooMany', { max: this.limits.groupDetailsIds });
-    const rows = new Map((await this.rooms.findMany(app.uuid, ids.filter(isNumericId))).map((r) => [r.id, r]));
-    if (ids.length === 1 && !rows.has(ids[0]!)) fail('groupNotFoundForList', { id: ids[0]! });
-    const out: (ChatroomDetails | { id: string; error: string })[] = [];
-    for (const id of ids) {
-      const room = rows.get(id);
-      out.push(room ? await this.detailsOf(room) : { id, error: "chatroom id doesn't exist" });
-    }
-    return out;
-  }
-
-  private async detailsOf(r: GroupRow): Promise<ChatroomDetails> {
-    const members = await this.rooms.members(r.id, 0, this.limits.detailsMembers);
-    return {
-      id: r.id,
-      name: r.name,
-      description: r.description,
-      membersonly: r.membersonly === 1,
-      allowinvites: r.allowinvites === 1,
-      invite_need_confirm: r.invite_need_confirm === 1,
-      maxusers: r.maxusers,
-      owner: r.owner,
-      created: r.created,
-      custom: r.custom,
-      mute: r.mute_all === 1,
-      affiliations_count: r.member_count,
-      affiliations: members.map((m) => (m.role === 'owner' ? { owner: m.username } : { member: m.username })),
-      public: r.public === 1,
-    };
+  /** GET /chatrooms/{id1,id2,…} — as group details; one missing id → 404 "do not find this group". */
+  details(app: App, idList: string): Promise<(GroupDetails | { id: string; error: string })[]> {
+    return this.members.details(app, idList);
   }
 
   /** GET /chatrooms?limit=&cursor= — newest first. */

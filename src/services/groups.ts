@@ -381,13 +381,14 @@ export class GroupsService {
   async details(app: App, idList: string): Promise<(GroupDetails | { id: string; error: string })[]> {
     const ids = commaList(idList);
     if (ids.length > this.limits.groupDetailsIds) fail('groupDetailsTooMany', { max: this.limits.groupDetailsIds });
-    if (ids.length === 1) return [await this.detailsOf(await this.get(app, ids[0]!))];
     const rows = await this.groups.findMany(app.uuid, ids.filter(isNumericId));
     const byId = new Map(rows.map((g) => [g.id, g]));
+    // One id that does not exist: groups answer "grpID X does not exist!", chatrooms "do not find this group:X".
+    if (ids.length === 1 && !byId.has(ids[0]!)) fail(this.isRoom ? 'groupNotFoundForList' : 'groupNotFound', { id: ids[0]! });
     const out: (GroupDetails | { id: string; error: string })[] = [];
     for (const id of ids) {
       const group = byId.get(id);
-      out.push(group ? await this.detailsOf(group) : { id, error: "group id doesn't exist" });
+      out.push(group ? await this.detailsOf(group) : { id, error: `${this.isRoom ? 'chatroom' : 'group'} id doesn't exist` });
     }
     return out;
   }
