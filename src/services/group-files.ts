@@ -22,6 +22,7 @@ export interface FileLimits {
 }
 
 const FILE_NAME_MAX = 255;
+const CONTENT_TYPE_MAX = 255;
 
 export interface UploadedPart {
   filename: string;
@@ -80,6 +81,7 @@ export class GroupFilesService {
     const fileName = baseName(part.filename);
     if (fileName === '' || fileName === '.' || fileName === '..') fail('groupInvalidParameter', { message: 'file name must be provided' });
     if (charLength(fileName) > FILE_NAME_MAX) fail('groupInvalidParameter', { message: `file name is longer than ${FILE_NAME_MAX} characters` });
+    if (part.mimetype.length > CONTENT_TYPE_MAX) fail('groupInvalidParameter', { message: `the file part's Content-Type is longer than ${CONTENT_TYPE_MAX} characters` });
     const fileId = randomUUID();
     let size: number;
     try {

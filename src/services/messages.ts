@@ -21,6 +21,7 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 const MESSAGE_MAX_BYTES = 5 * 1024;
 const CUSTOM_EVENT = /^[a-zA-Z0-9-_/.]{1,32}$/;
 const PENDING_BATCH = 500;
+const ID_MAX = 64;
 
 export type Target = 'users' | 'chatgroups' | 'chatrooms';
 
@@ -151,11 +152,13 @@ export class MessagesService {
     const f = raw as Record<string, unknown>;
     const from = f.from === undefined || f.from === null ? 'admin' : f.from;
     if (from === '') fail('messageSendError', { message: "param from can't be empty" });
-    if (typeof from !== 'string') fail('messageInvalidBody');
+    // Ids are at most 64 characters (usernames; group and room ids are shorter).
+    if (typeof from !== 'string' || from.length > ID_MAX) fail('messageInvalidBody');
     if (f.to === undefined || f.to === null || (Array.isArray(f.to) && f.to.length === 0) || f.to === '') fail('messageSendError', { message: "param to can't be empty" });
     const to = Array.isArray(f.to) ? f.to : [f.to];
     if (to.some((t) => typeof t !== 'string' && typeof t !== 'number')) fail('messageInvalidBody');
     const targets = [...new Set(to.map((t) => String(t)))];
+    if (targets.some((t) => t.length === 0 || t.length > ID_MAX)) fail('messageInvalidBody');
     const limit = TARGET_LIMIT[target];
     if (targets.length > limit) fail('messageSendError', { message: `params to's size can't exceed limit ${limit}` });
     const content = parseContent(f.type, f.body, f.ext, restInvalid);
@@ -208,7 +211,7 @@ export class MessagesService {
     };
     const chatType = frame.chat_type;
     if (chatType !== 'chat' && chatType !== 'groupchat' && chatType !== 'chatroom') invalid('chat_type');
-    if (typeof frame.to !== 'string' && typeof frame.to !== 'number') invalid('to');
+    if ((typeof frame.to !== 'string' && typeof frame.to !== 'number') || String(frame.to).length > ID_MAX) invalid('to');
     const to = String(frame.to);
     const content = parseContent(frame.msg_type, frame.body, frame.ext, invalid);
 
