@@ -235,10 +235,20 @@ export class MessagesService {
     return this.deliver(app, isGroup ? 'groupchat' : 'chatroom', sender, to, content, members, { onlineOnly: !isGroup, syncSender: true, device });
   }
 
+  /** Deliveries under way; a connecting device waits for them before reading its queue. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Resolves once every delivery that has started so far has stored or pushed its message. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   /**
-   * Stores the message queued for every recipient, pushes it to their connected devices, then
-   * takes it off the queue of those a device took it for. A user who connects or disconnects in
-   * the middle therefore gets it exactly once: live, or from the queue on connecting.
+   * Stores the message, queued for the recipients with no connected device, and pushes it to the
+   * others; those whose connection was closing by then get it queued too. Whether a recipient is
+   * connected is decided synchronously, and a device that connects waits for deliveries already
+   * under way (settled) before reading its queue: so each message reaches a user exactly once,
+   * live or from the queue, also when they connect or disconnect while it is being sent.
    */
   private async deliver(
     app: App,
@@ -251,16 +261,26 @@ export class MessagesService {
   ): Promise<string> {
     const timestamp = this.now();
     const id = nextMessageId(timestamp);
-    const queued = options.onlineOnly ? [] : recipients;
-    await this.messages.store(
-      { app_uuid: app.uuid, id, chat_type: chatType, from_user: from, to_target: to, msg_type: content.type, body: JSON.stringify(content.body), ext: JSON.stringify(content.ext), timestamp },
-      queued,
-    );
-    const frame = JSON.stringify({ type: 'message', message: { id, from, to, chat_type: chatType, type: content.type, body: content.body, ext: content.ext, timestamp } });
-    const reached = this.fanout.publish(app.uuid, recipients, frame);
-    if (queued.length > 0 && reached.size > 0) await this.messages.delivered(app.uuid, id, [...reached]);
-    // The sender's other devices get a copy (multi-device sync); never the device that sent it.
-    if (options.syncSender) this.fanout.publish(app.uuid, [from], frame, options.device);
+    const online = recipients.filter((u) => this.fanout.isOnline(app.uuid, u));
+    const offline = options.onlineOnly ? [] : recipients.filter((u) => !this.fanout.isOnline(app.uuid, u));
+    const work = (async () => {
+      await this.messages.store(
+        { app_uuid: app.uuid, id, chat_type: chatType, from_user: from, to_target: to, msg_type: content.type, body: JSON.stringify(content.body), ext: JSON.stringify(content.ext), timestamp },
+        offline,
+      );
+      const frame = JSON.stringify({ type: 'message', message: { id, from, to, chat_type: chatType, type: content.type, body: content.body, ext: content.ext, timestamp } });
+      const reached = this.fanout.publish(app.uuid, online, frame);
+      const missed = options.onlineOnly ? [] : online.filter((u) => !reached.has(u));
+      if (missed.length > 0) await this.messages.queue(app.uuid, id, missed);
+      // The sender's other devices get a copy (multi-device sync); never the device that sent it.
+      if (options.syncSender) this.fanout.publish(app.uuid, [from], frame, options.device);
+    })();
+    this.inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
     return id;
   }
 

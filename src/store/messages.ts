@@ -35,9 +35,12 @@ export class MessagesRepository {
       .execute();
   }
 
-  /** Takes a message off the queues of the users it was pushed to live. */
-  async delivered(appUuid: string, messageId: string, usernames: string[]): Promise<void> {
-    await this.db.deleteFrom('inbox').where('message_id', '=', messageId).where('app_uuid', '=', appUuid).where('username', 'in', usernames).execute();
+  /** Queues a stored message for more users (those a push did not reach). */
+  async queue(appUuid: string, messageId: string, usernames: string[]): Promise<void> {
+    await this.db
+      .insertInto('inbox')
+      .values(usernames.map((username) => ({ app_uuid: appUuid, username, message_id: messageId })))
+      .execute();
   }
 
   /** Forgets the delivered inbox entries (exactly those: an entry committed late stays for next time). */

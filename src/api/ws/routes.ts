@@ -41,8 +41,8 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
         if (open()) socket.send(frame);
       };
 
-      // Live messages wait behind the ones queued while the user was offline; a message can be in
-      // both (pushed while the queue was being read), so the catch-up remembers what it sent.
+      // Live messages wait behind the ones queued while the user was offline. The catch-up also
+      // remembers what it sent, so that nothing could go out twice.
       let draining = true;
       const backlog: string[] = [];
       const device = (frame: string): boolean => {
@@ -86,6 +86,9 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
       void (async () => {
         const sent = new Set<string>();
         try {
+          // Deliveries that decided this user was offline before this device subscribed are
+          // storing their queue entries: read the queue only once they have.
+          await messages.settled();
           while (open()) {
             const { ids, frames, seqs } = await messages.pending(app, username);
             if (seqs.length === 0) break;
