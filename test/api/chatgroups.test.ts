@@ -35,14 +35,6 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   });
   afterAll(() => t.close());
 
-  let seq = 0;
-  /** Fresh user names (the app is shared by every test in this file). */
-  async function makeUsers<T extends string[]>(app: TestApp, ...prefixes: T): Promise<{ [K in keyof T]: string }> {
-    const names = prefixes.map((p) => `${p}${++seq}`);
-    await app.createUsers(...names);
-    return names as { [K in keyof T]: string };
-  }
-
   async function createGroup(body: Record<string, unknown>, app: TestApp = t): Promise<string> {
     const res = await app.api('POST', '/chatgroups', { body: { public: true, ...body } });
     expect(res.status, res.text).toBe(200);
@@ -87,7 +79,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('POST /chatgroups', () => {
     it('creates a group and reads every documented detail back', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'own', 'mem', 'mem');
+      const [owner, m1, m2] = await t.makeUsers('own', 'mem', 'mem');
       const before = Date.now();
       const res = await t.api('POST', '/chatgroups', {
         body: {
@@ -140,7 +132,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('applies the documented defaults (maxusers 200, membersonly false, allowinvites false, invite_need_confirm true)', async () => {
-      const [owner] = await makeUsers(t, 'defown');
+      const [owner] = await t.makeUsers('defown');
       const id = await createGroup({ public: false, owner });
       const g = await details(id);
       expect(g).toMatchObject({
@@ -158,7 +150,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('accepts the Java SDK body (desc, members_only, custom "")', async () => {
-      const [owner, m1] = await makeUsers(t, 'javaown', 'javamem');
+      const [owner, m1] = await t.makeUsers('javaown', 'javamem');
       const res = await t.api('POST', '/chatgroups', {
         body: { groupname: 'java', desc: 'from java', public: true, maxusers: 50, members_only: true, allowinvites: true, owner, members: [m1], custom: '' },
       });
@@ -168,7 +160,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('accepts the PHP SDK body (description, membersonly, invite_need_confirm, custom "")', async () => {
-      const [owner, m1] = await makeUsers(t, 'phpown', 'phpmem');
+      const [owner, m1] = await t.makeUsers('phpown', 'phpmem');
       const res = await t.api('POST', '/chatgroups', {
         body: {
           groupname: 'php',
@@ -189,7 +181,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('accepts the longest documented values (name 128, description 512, avatar 1024 characters, custom 8192 bytes)', async () => {
-      const [owner] = await makeUsers(t, 'longown');
+      const [owner] = await t.makeUsers('longown');
       const body = {
         owner,
         groupname: '群'.repeat(128),
@@ -203,7 +195,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('counts the owner in maxusers: owner + 2 members fit maxusers 3', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'fitown', 'fitm', 'fitm');
+      const [owner, m1, m2] = await t.makeUsers('fitown', 'fitm', 'fitm');
       const g = await details(await createGroup({ owner, maxusers: 3, members: [m1, m2] }));
       expect(g.affiliations_count).toBe(3);
     });
@@ -211,7 +203,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     describe('refusals create nothing', () => {
       let owner: string;
       beforeAll(async () => {
-        [owner] = await makeUsers(t, 'refown');
+        [owner] = await t.makeUsers('refown');
       });
 
       async function expectRefused(body: unknown, status: number, error: string, description?: string | RegExp) {
@@ -254,7 +246,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
       });
 
       it('a member that does not exist → 404 resource_not_found "username X doesn\'t exist!"', async () => {
-        const [m1] = await makeUsers(t, 'realm');
+        const [m1] = await t.makeUsers('realm');
         await expectRefused({ public: true, owner, members: [m1, 'ghostmember'] }, 404, 'resource_not_found', "username ghostmember doesn't exist!");
       });
 
@@ -263,7 +255,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
       });
 
       it('members that do not fit maxusers (owner counted) → 403 exceed_limit', async () => {
-        const [m1, m2, m3] = await makeUsers(t, 'overm', 'overm', 'overm');
+        const [m1, m2, m3] = await t.makeUsers('overm', 'overm', 'overm');
         await expectRefused(
           { public: true, owner, maxusers: 3, members: [m1, m2, m3] },
           403,
@@ -314,7 +306,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     it('refuses a user who has joined too many groups → 403 exceed_limit "user X has joined too many groups!"', async () => {
       const small = await startApp(kind, { limits: { ...defaultLimits, groupsPerUser: 2 } });
       try {
-        const [owner, other, m1] = await makeUsers(small, 'capown', 'capother', 'capm');
+        const [owner, other, m1] = await small.makeUsers('capown', 'capother', 'capm');
         await createGroup({ owner, members: [m1] }, small);
         await createGroup({ owner: other, members: [m1] }, small);
         expect(await allGroupIds(small)).toHaveLength(2);
@@ -339,7 +331,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     it('never lets concurrent creates put a user in more groups than the limit', async () => {
       const small = await startApp(kind, { limits: { ...defaultLimits, groupsPerUser: 2 } });
       try {
-        const [owner] = await makeUsers(small, 'raceown');
+        const [owner] = await small.makeUsers('raceown');
         const results = await Promise.all(Array.from({ length: 6 }, () => small.api('POST', '/chatgroups', { body: { public: true, owner } })));
         const ok = results.filter((r) => r.status === 200).length;
         for (const r of results) if (r.status !== 200) expect(r.body.error, r.text).toBe('exceed_limit');
@@ -355,7 +347,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('POST /chatgroups/{id}/disable and /enable', () => {
     it('disables and enables a group (seed curl: JSON Content-Type, no body)', async () => {
-      const [owner] = await makeUsers(t, 'disown');
+      const [owner] = await t.makeUsers('disown');
       const id = await createGroup({ owner, groupname: 'dis' });
       const headers = { 'content-type': 'application/json', accept: 'application/json' };
 
@@ -382,7 +374,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('a disabled group refuses modification with 403 forbidden_op; enabling restores it', async () => {
-      const [owner, m1] = await makeUsers(t, 'dismod', 'dismodm');
+      const [owner, m1] = await t.makeUsers('dismod', 'dismodm');
       const id = await createGroup({ owner, members: [m1], groupname: 'before' });
       expect((await t.api('POST', `/chatgroups/${id}/disable`)).status).toBe(200);
 
@@ -404,7 +396,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('PUT /chatgroups/{id}', () => {
     it('modifies every field of the seed example at once and answers each with true', async () => {
-      const [owner] = await makeUsers(t, 'putall');
+      const [owner] = await t.makeUsers('putall');
       const id = await createGroup({ owner, groupname: 'old', public: false });
       const body = {
         groupname: 'test groupname',
@@ -445,7 +437,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
       ['custom', 'changed custom', 'custom'],
       ['public', false, 'public'],
     ])('changes %s alone (to %j); data has only that field, true, and nothing else changes', async (field, value, detailKey) => {
-      const [owner, m1] = await makeUsers(t, 'putone', 'putonem');
+      const [owner, m1] = await t.makeUsers('putone', 'putonem');
       const id = await createGroup({ owner, members: [m1], groupname: 'orig', description: 'orig', avatar: 'https://example.com/a.png', custom: 'orig', public: true });
       const before = await details(id);
       expect(before[detailKey]).not.toEqual(value);
@@ -460,7 +452,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('refuses an unsupported field (groupid) with 400 and changes nothing', async () => {
-      const [owner] = await makeUsers(t, 'putbad');
+      const [owner] = await t.makeUsers('putbad');
       const id = await createGroup({ owner, groupname: 'keep' });
       const before = await details(id);
       const res = await t.api('PUT', `/chatgroups/${id}`, { body: { groupid: '123', groupname: 'changed' } });
@@ -470,7 +462,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('refuses maxusers below the current member count with 403 forbidden_op; equal is accepted', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'putmax', 'putmaxm', 'putmaxm');
+      const [owner, m1, m2] = await t.makeUsers('putmax', 'putmaxm', 'putmaxm');
       const id = await createGroup({ owner, members: [m1, m2], maxusers: 10 });
       const res = await t.api('PUT', `/chatgroups/${id}`, { body: { maxusers: 2, groupname: 'not applied' } });
       expect(res.status, res.text).toBe(403);
@@ -485,7 +477,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('accepts custom of 1024 characters and refuses 1025 on modify', async () => {
-      const [owner] = await makeUsers(t, 'putcustom');
+      const [owner] = await t.makeUsers('putcustom');
       const id = await createGroup({ owner, custom: 'start' });
       const ok = await t.api('PUT', `/chatgroups/${id}`, { body: { custom: '扩'.repeat(1024) } });
       expect(ok.status, ok.text).toBe(200);
@@ -497,7 +489,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('refuses a groupname, description or avatar over its documented length', async () => {
-      const [owner] = await makeUsers(t, 'putlen');
+      const [owner] = await t.makeUsers('putlen');
       const id = await createGroup({ owner, groupname: 'keep' });
       const before = await details(id);
       for (const body of [{ groupname: 'n'.repeat(129) }, { description: 'd'.repeat(513) }, { avatar: 'a'.repeat(1025) }]) {
@@ -509,7 +501,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('transfers ownership with newowner; the old owner stays as a member', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'xfer', 'xferm', 'xferm');
+      const [owner, m1, m2] = await t.makeUsers('xfer', 'xferm', 'xferm');
       const id = await createGroup({ owner, members: [m1, m2] });
       const res = await t.api('PUT', `/chatgroups/${id}`, { body: { newowner: m1 } });
       expect(res.status, res.text).toBe(200);
@@ -524,7 +516,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('refuses newowner equal to the owner with 403 "new owner and old owner are the same"', async () => {
-      const [owner, m1] = await makeUsers(t, 'xsame', 'xsamem');
+      const [owner, m1] = await t.makeUsers('xsame', 'xsamem');
       const id = await createGroup({ owner, members: [m1] });
       const res = await t.api('PUT', `/chatgroups/${id}`, { body: { newowner: owner } });
       expect(res.status, res.text).toBe(403);
@@ -533,7 +525,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('refuses a newowner who is not a member (or does not exist) with 404', async () => {
-      const [owner, outsider] = await makeUsers(t, 'xnon', 'xnonout');
+      const [owner, outsider] = await t.makeUsers('xnon', 'xnonout');
       const id = await createGroup({ owner });
       for (const newowner of [outsider, 'ghostnewowner']) {
         const res = await t.api('PUT', `/chatgroups/${id}`, { body: { newowner } });
@@ -557,7 +549,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     it('walks every group newest first, exactly once, with the documented item fields', async () => {
       const fresh = await startApp(kind);
       try {
-        const [owner, m1] = await makeUsers(fresh, 'walk', 'walkm');
+        const [owner, m1] = await fresh.makeUsers('walk', 'walkm');
         const created: string[] = [];
         for (let i = 0; i < 7; i++) created.push(await createGroup({ owner, groupname: `walk${i}`, members: i % 2 === 0 ? [m1] : [] }, fresh));
         const newestFirst = [...created].reverse();
@@ -597,7 +589,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     it('defaults to 10 per page and accepts limit 5000 (at most 1000 per page)', async () => {
       const fresh = await startApp(kind);
       try {
-        const [owner] = await makeUsers(fresh, 'deflim');
+        const [owner] = await fresh.makeUsers('deflim');
         for (let i = 0; i < 12; i++) await createGroup({ owner, groupname: `d${i}` }, fresh);
         const first = await fresh.api('GET', '/chatgroups');
         expect(first.status).toBe(200);
@@ -623,7 +615,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     it('neither skips nor repeats existing groups when groups are deleted and created between pages', async () => {
       const fresh = await startApp(kind);
       try {
-        const [owner] = await makeUsers(fresh, 'stable');
+        const [owner] = await fresh.makeUsers('stable');
         const g: string[] = [];
         for (let i = 0; i < 8; i++) g.push(await createGroup({ owner, groupname: `s${i}` }, fresh));
         const page1 = await fresh.api('GET', '/chatgroups?limit=3');
@@ -663,7 +655,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('GET /chatgroups/user/{username}', () => {
     it('lists the groups a user belongs to with the documented fields, total and pages of 5 by default', async () => {
-      const [user, other] = await makeUsers(t, 'ug', 'ugother');
+      const [user, other] = await t.makeUsers('ug', 'ugother');
       const owned: string[] = [];
       for (let i = 0; i < 4; i++) owned.push(await createGroup({ owner: user, groupname: `owned${i}` }));
       const joined: string[] = [];
@@ -727,7 +719,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('treats pagenum 0 (the documented default) as the first page', async () => {
-      const [user] = await makeUsers(t, 'ugzero');
+      const [user] = await t.makeUsers('ugzero');
       for (let i = 0; i < 3; i++) await createGroup({ owner: user });
       const none = await t.api('GET', `/chatgroups/user/${user}?pagesize=2`);
       const zero = await t.api('GET', `/chatgroups/user/${user}?pagesize=2&pagenum=0`);
@@ -737,7 +729,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('returns at most 20 per page', async () => {
-      const [user] = await makeUsers(t, 'ugmax');
+      const [user] = await t.makeUsers('ugmax');
       for (let i = 0; i < 22; i++) await createGroup({ owner: user, groupname: `m${i}` });
       const res = await t.api('GET', `/chatgroups/user/${user}?pagesize=50`);
       expect(res.status, res.text).toBe(200);
@@ -758,7 +750,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('GET /chatgroups/{id}/user/{username}/is_joined', () => {
     it('answers true for the owner and members, false otherwise, and follows membership changes', async () => {
-      const [owner, m1, outsider] = await makeUsers(t, 'ij', 'ijm', 'ijout');
+      const [owner, m1, outsider] = await t.makeUsers('ij', 'ijm', 'ijout');
       const id = await createGroup({ owner, members: [m1] });
       const res = await t.api('GET', `/chatgroups/${id}/user/${owner}/is_joined`);
       expect(res.status).toBe(200);
@@ -776,7 +768,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('answers false (not an error) for a group that does not exist', async () => {
-      const [u] = await makeUsers(t, 'ijnone');
+      const [u] = await t.makeUsers('ijnone');
       expect(await isJoined('999999', u)).toBe(false);
     });
   });
@@ -786,7 +778,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     let a: string;
     let b: string;
     beforeAll(async () => {
-      const [owner] = await makeUsers(t, 'multi');
+      const [owner] = await t.makeUsers('multi');
       a = await createGroup({ owner, groupname: 'multiA' });
       b = await createGroup({ owner, groupname: 'multiB' });
     });
@@ -821,7 +813,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
     });
 
     it('answers 8 existing groups in one request (ids are 16 digits: the path segment is over 100 characters)', async () => {
-      const [owner] = await makeUsers(t, 'eight');
+      const [owner] = await t.makeUsers('eight');
       const ids: string[] = [];
       for (let i = 0; i < 8; i++) ids.push(await createGroup({ owner, groupname: `eight${i}` }));
       const res = await t.api('GET', `/chatgroups/${ids.join(',')}`);
@@ -854,7 +846,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('DELETE /chatgroups/{id}', () => {
     it('dissolves the group: details 404, nobody is joined, it leaves every list; a second delete is 404', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'del', 'delm', 'delm');
+      const [owner, m1, m2] = await t.makeUsers('del', 'delm', 'delm');
       const keep = await createGroup({ owner, groupname: 'keep' });
       const id = await createGroup({ owner, members: [m1, m2], groupname: 'doomed' });
       expect((await userGroupIds(m1)).ids).toContain(id);
@@ -888,7 +880,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('apps are kept apart', () => {
     it("another app's token cannot see, modify, disable or delete a group", async () => {
-      const [owner, m1] = await makeUsers(t, 'iso', 'isom');
+      const [owner, m1] = await t.makeUsers('iso', 'isom');
       const id = await createGroup({ owner, members: [m1], groupname: 'mainonly' });
       const before = await details(id);
       const other = await t.appToken(OTHER);
@@ -919,7 +911,7 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('DELETE /users/{username} and groups', () => {
     it("dissolves the user's groups and removes them from the groups they joined", async () => {
-      const [alice, bob, carol] = await makeUsers(t, 'alice', 'bob', 'carol');
+      const [alice, bob, carol] = await t.makeUsers('alice', 'bob', 'carol');
       const alicesGroup = await createGroup({ owner: alice, members: [bob, carol], groupname: 'alices' });
       const bobsGroup = await createGroup({ owner: bob, members: [alice, carol], groupname: 'bobs' });
       expect((await details(bobsGroup)).affiliations_count).toBe(3);

@@ -6,7 +6,9 @@
 // moderation.test.ts. Every test reads the state back, not only the answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config.js';
-import { databases, OTHER, startApp, type Reply, type TestApp } from '../support/harness.js';
+import { databases, OTHER, startApp, type TestApp } from '../support/harness.js';
+import { expectError } from '../support/expect.js';
+import { names } from '../support/util.js';
 
 /** A numeric id no room has. */
 const MISSING = '999999999999999';
@@ -31,30 +33,9 @@ const DETAIL_FIELDS = [
 type Affiliation = { owner: string } | { member: string };
 
 const sortAffiliations = (a: Affiliation[]) => [...a].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
-const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-function expectError(res: Reply, status: number, error: string, description?: string | RegExp): void {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body, res.text).toMatchObject({ error });
-  expect(typeof res.body.exception).toBe('string');
-  expect(typeof res.body.timestamp).toBe('number');
-  expect(typeof res.body.duration).toBe('number');
-  if (typeof description === 'string') expect(res.body.error_description).toBe(description);
-  else if (description) expect(res.body.error_description).toMatch(description);
-}
-
-/** Registers users in batches of at most 60 (the registration limit). */
-async function register(app: TestApp, users: string[]): Promise<void> {
-  for (let i = 0; i < users.length; i += 60) await app.createUsers(...users.slice(i, i + 60));
-}
-
+/** Unique name prefixes across the file. */
 let seq = 0;
-/** Fresh user names `{prefix}{n}`, registered in `app`. */
-async function makeUsers<T extends string[]>(app: TestApp, ...prefixes: T): Promise<{ [K in keyof T]: string }> {
-  const made = prefixes.map((p) => `${p}${++seq}`);
-  await app.createUsers(...made);
-  return made as { [K in keyof T]: string };
-}
 
 async function createRoom(app: TestApp, body: Record<string, unknown>): Promise<string> {
   const res = await app.api('POST', '/chatrooms', { body: { name: 'room', description: 'a room', ...body } });
@@ -105,12 +86,6 @@ async function adminList(app: TestApp, id: string): Promise<string[]> {
   return res.body.data as string[];
 }
 
-async function createGroup(app: TestApp, owner: string, members: string[] = []): Promise<string> {
-  const res = await app.api('POST', '/chatgroups', { body: { groupname: 'g', public: true, owner, members } });
-  expect(res.status, res.text).toBe(200);
-  return res.body.data.groupid as string;
-}
-
 describe.each(databases)('chatrooms (%s)', (kind) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -121,7 +96,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('POST /chatrooms', () => {
     it('creates a room from the SDK body; data.id is a numeric string; every detail reads back', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'crown', 'crm', 'crm');
+      const [owner, m1, m2] = await t.makeUsers('crown', 'crm', 'crm');
       const before = Date.now();
       const res = await t.api('POST', '/chatrooms', { body: { name: '聊天室一', description: 'first room', owner, members: [m1, m2], maxusers: 300 } });
       const after = Date.now();
@@ -159,7 +134,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('applies the documented defaults: maxusers 1000, no members, custom ""', async () => {
-      const [owner] = await makeUsers(t, 'defown');
+      const [owner] = await t.makeUsers('defown');
       const id = await createRoom(t, { owner });
       const room = await details(t, id);
       expect(room).toMatchObject({ maxusers: 1000, affiliations_count: 1, custom: '', owner });
@@ -167,7 +142,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('stores custom and accepts the longest documented values (name 128, description 512 characters, custom 8 KB, maxusers 10000)', async () => {
-      const [owner] = await makeUsers(t, 'longown');
+      const [owner] = await t.makeUsers('longown');
       const name = '聊'.repeat(128);
       const description = '述'.repeat(512);
       const custom = `${'中'.repeat(2730)}cc`; // 8190 + 2 = 8192 bytes
@@ -177,13 +152,13 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('counts the owner in maxusers: owner + 2 members fit maxusers 3', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'fitown', 'fitm', 'fitm');
+      const [owner, m1, m2] = await t.makeUsers('fitown', 'fitm', 'fitm');
       const room = await details(t, await createRoom(t, { owner, maxusers: 3, members: [m1, m2] }));
       expect(room.affiliations_count).toBe(3);
     });
 
     it('without a token → 401 and nothing is created', async () => {
-      const [owner] = await makeUsers(t, 'notok');
+      const [owner] = await t.makeUsers('notok');
       const before = await allRoomIds(t);
       const res = await t.api('POST', '/chatrooms', { token: null, body: { name: 'x', description: 'x', owner } });
       expect(res.status).toBe(401);
@@ -194,7 +169,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
       let owner: string;
       let m1: string;
       beforeAll(async () => {
-        [owner, m1] = await makeUsers(t, 'refown', 'refm');
+        [owner, m1] = await t.makeUsers('refown', 'refm');
       });
 
       async function expectRefused(body: unknown, status: number, error: string, description?: string | RegExp) {
@@ -239,7 +214,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
       });
 
       it('members that do not fit maxusers (owner counted) → 403 exceed_limit "members size is greater than max user size !"', async () => {
-        const [a, b] = await makeUsers(t, 'overm', 'overm');
+        const [a, b] = await t.makeUsers('overm', 'overm');
         await expectRefused({ name: 'n', description: 'd', owner, maxusers: 2, members: [m1, a, b] }, 403, 'exceed_limit', 'members size is greater than max user size !');
         await expectRefused({ name: 'n', description: 'd', owner, maxusers: 1, members: [m1] }, 403, 'exceed_limit', 'members size is greater than max user size !');
       });
@@ -283,7 +258,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     let r1: string;
     let r2: string;
     beforeAll(async () => {
-      [owner] = await makeUsers(t, 'detown');
+      [owner] = await t.makeUsers('detown');
       r1 = await createRoom(t, { owner, name: 'first' });
       r2 = await createRoom(t, { owner, name: 'second' });
     });
@@ -329,9 +304,9 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('chatrooms are not groups', () => {
     it('a group id is unknown to /chatrooms and a chatroom id is unknown to /chatgroups', async () => {
-      const [owner, m1] = await makeUsers(t, 'kindown', 'kindm');
+      const [owner, m1] = await t.makeUsers('kindown', 'kindm');
       const roomId = await createRoom(t, { owner, members: [m1], name: 'the room' });
-      const groupId = await createGroup(t, owner, [m1]);
+      const groupId = await t.createGroup(owner, [m1]);
 
       // Group id on chatroom paths.
       expectError(await t.api('GET', `/chatrooms/${groupId}`), 404, 'service_resource_not_found', `do not find this group:${groupId}`);
@@ -374,10 +349,10 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     it('walks every room newest first, exactly once, with {id, name, owner, affiliations_count, disabled}', async () => {
       const fresh = await startApp(kind);
       try {
-        const [owner, m1] = await makeUsers(fresh, 'walk', 'walkm');
+        const [owner, m1] = await fresh.makeUsers('walk', 'walkm');
         const created: string[] = [];
         for (let i = 0; i < 12; i++) created.push(await createRoom(fresh, { owner, name: `walk${i}`, members: i % 2 === 0 ? [m1] : [] }));
-        await createGroup(fresh, owner); // groups never appear here
+        await fresh.createGroup(owner); // groups never appear here
         const newestFirst = [...created].reverse();
 
         const seen: string[] = [];
@@ -412,7 +387,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     it('defaults to 10 per page, caps limit at 1000, refuses limit 0 and a bad cursor with 400', async () => {
       const fresh = await startApp(kind);
       try {
-        const [owner] = await makeUsers(fresh, 'deflim');
+        const [owner] = await fresh.makeUsers('deflim');
         for (let i = 0; i < 12; i++) await createRoom(fresh, { owner, name: `d${i}` });
         const byDefault = await fresh.api('GET', '/chatrooms');
         expect(byDefault.status, byDefault.text).toBe(200);
@@ -434,11 +409,11 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('GET /users/{username}/joined_chatrooms', () => {
     it('lists the rooms a user owns or joined as {id, name, disabled}, with count and pages', async () => {
-      const [owner, u] = await makeUsers(t, 'jown', 'ju');
+      const [owner, u] = await t.makeUsers('jown', 'ju');
       const ids: string[] = [];
       ids.push(await createRoom(t, { owner: u, name: 'own0' }));
       for (let i = 1; i < 5; i++) ids.push(await createRoom(t, { owner, name: `in${i}`, members: [u] }));
-      await createGroup(t, owner, [u]); // groups are not listed
+      await t.createGroup(owner, [u]); // groups are not listed
 
       const all = await t.api('GET', `/users/${u}/joined_chatrooms`);
       expect(all.status, all.text).toBe(200);
@@ -461,7 +436,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('answers an empty list for a user in no room (and for an unknown user: qunliao)', async () => {
-      const [lonely] = await makeUsers(t, 'lonely');
+      const [lonely] = await t.makeUsers('lonely');
       for (const user of [lonely, 'ghostjoined']) {
         const res = await t.api('GET', `/users/${user}/joined_chatrooms`);
         expect(res.status, res.text).toBe(200);
@@ -473,7 +448,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     it('without pagenum and pagesize answers the 500 rooms the user joined most recently', async () => {
       const fresh = await startApp(kind);
       try {
-        const [hub] = await makeUsers(fresh, 'hub');
+        const [hub] = await fresh.makeUsers('hub');
         // The first and the last room are created alone, so that they are surely the first and the
         // last joined; the 499 between are created 50 at a time.
         const first = await createRoom(fresh, { owner: hub, name: 'first' });
@@ -503,7 +478,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('PUT /chatrooms/{id}', () => {
     it('modifies name, description, maxusers and custom; answers groupname/description/maxusers/custom true', async () => {
-      const [owner, m1] = await makeUsers(t, 'putall', 'putallm');
+      const [owner, m1] = await t.makeUsers('putall', 'putallm');
       const id = await createRoom(t, { owner, members: [m1], name: 'old', description: 'old', custom: 'old', maxusers: 100 });
       const res = await t.api('PUT', `/chatrooms/${id}`, { body: { name: 'new name', description: 'new description', maxusers: 500, custom: 'new custom' } });
       expect(res.status, res.text).toBe(200);
@@ -521,7 +496,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
       ['maxusers', 777, 'maxusers', 'maxusers'],
       ['custom', 'changed', 'custom', 'custom'],
     ])('changes %s alone; data has only that field and nothing else changes', async (field, value, answer, detailKey) => {
-      const [owner] = await makeUsers(t, 'putone');
+      const [owner] = await t.makeUsers('putone');
       const id = await createRoom(t, { owner, name: 'orig', description: 'orig', custom: 'orig', maxusers: 50 });
       const before = await details(t, id);
       const res = await t.api('PUT', `/chatrooms/${id}`, { body: { [field]: value } });
@@ -533,7 +508,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses an unsupported field with 400 "some of [x] are not valid fields" and changes nothing', async () => {
-      const [owner] = await makeUsers(t, 'putbad');
+      const [owner] = await t.makeUsers('putbad');
       const id = await createRoom(t, { owner, name: 'keep' });
       const before = await details(t, id);
       expectError(await t.api('PUT', `/chatrooms/${id}`, { body: { chatroom_id: '1', name: 'changed' } }), 400, 'invalid_parameter', 'some of [chatroom_id] are not valid fields');
@@ -541,7 +516,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses maxusers below the member count with 403 forbidden_op and changes nothing; equal is accepted', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'putmax', 'putmaxm', 'putmaxm');
+      const [owner, m1, m2] = await t.makeUsers('putmax', 'putmaxm', 'putmaxm');
       const id = await createRoom(t, { owner, members: [m1, m2], maxusers: 10, name: 'keep' });
       expectError(
         await t.api('PUT', `/chatrooms/${id}`, { body: { maxusers: 2, name: 'not applied' } }),
@@ -556,7 +531,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses over-long name / description (403 exceed_limit), maxusers over 10000 (403) and wrong types (400); nothing changes', async () => {
-      const [owner] = await makeUsers(t, 'putlen');
+      const [owner] = await t.makeUsers('putlen');
       const id = await createRoom(t, { owner, name: 'keep', description: 'keep' });
       const before = await details(t, id);
       expectError(await t.api('PUT', `/chatrooms/${id}`, { body: { name: 'n'.repeat(129) } }), 403, 'exceed_limit', 'title cannot exceed to 128');
@@ -570,7 +545,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('transfers ownership with newowner; the old owner stays a member', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'xfer', 'xferm', 'xferm');
+      const [owner, m1, m2] = await t.makeUsers('xfer', 'xferm', 'xferm');
       const id = await createRoom(t, { owner, members: [m1, m2] });
       const res = await t.api('PUT', `/chatrooms/${id}`, { body: { newowner: m1 } });
       expect(res.status, res.text).toBe(200);
@@ -589,14 +564,14 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses newowner equal to the owner with 403 "new owner and old owner are the same"', async () => {
-      const [owner, m1] = await makeUsers(t, 'xsame', 'xsamem');
+      const [owner, m1] = await t.makeUsers('xsame', 'xsamem');
       const id = await createRoom(t, { owner, members: [m1] });
       expectError(await t.api('PUT', `/chatrooms/${id}`, { body: { newowner: owner } }), 403, 'forbidden_op', 'new owner and old owner are the same');
       expect((await details(t, id)).owner).toBe(owner);
     });
 
     it('refuses a newowner who is not a member, or does not exist, with 404 resource_not_found', async () => {
-      const [owner, outsider] = await makeUsers(t, 'xnon', 'xnonout');
+      const [owner, outsider] = await t.makeUsers('xnon', 'xnonout');
       const id = await createRoom(t, { owner });
       expectError(await t.api('PUT', `/chatrooms/${id}`, { body: { newowner: outsider } }), 404, 'resource_not_found');
       expectError(await t.api('PUT', `/chatrooms/${id}`, { body: { newowner: 'ghostnewowner' } }), 404, 'resource_not_found', "username ghostnewowner doesn't exist!");
@@ -606,7 +581,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('a valid newowner with an invalid field changes nothing (neither the owner nor the fields)', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'xmix', 'xmixm', 'xmixm');
+      const [owner, m1, m2] = await t.makeUsers('xmix', 'xmixm', 'xmixm');
       const id = await createRoom(t, { owner, members: [m1, m2], name: 'keep', description: 'keep', maxusers: 10 });
       const before = await details(t, id);
       const cases: [string, Record<string, unknown>, number][] = [
@@ -626,7 +601,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('concurrent transfers to different members leave exactly one owner', async () => {
-      const [owner, ...members] = await makeUsers(t, 'xrace', 'xracem', 'xracem', 'xracem', 'xracem');
+      const [owner, ...members] = await t.makeUsers('xrace', 'xracem', 'xracem', 'xracem', 'xracem');
       const id = await createRoom(t, { owner, members });
       const replies = await Promise.all(members.map((m) => t.api('PUT', `/chatrooms/${id}`, { body: { newowner: m } })));
       expect(replies.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
@@ -646,7 +621,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('DELETE /chatrooms/{id}', () => {
     it('deletes the room: data {success, id}; details 404; it leaves every list', async () => {
-      const [owner, m1, m2] = await makeUsers(t, 'delown', 'delm', 'delm');
+      const [owner, m1, m2] = await t.makeUsers('delown', 'delm', 'delm');
       const id = await createRoom(t, { owner, members: [m1, m2] });
       const keep = await createRoom(t, { owner, members: [m1] });
 
@@ -674,7 +649,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('GET /chatrooms/{id}/users', () => {
     it('lists [{owner}, {member}…] with count; pages with pagenum and pagesize', async () => {
-      const [owner, ...members] = await makeUsers(t, 'lown', 'lm', 'lm', 'lm', 'lm');
+      const [owner, ...members] = await t.makeUsers('lown', 'lm', 'lm', 'lm', 'lm');
       const id = await createRoom(t, { owner, members: members.slice(0, 2) });
       for (const m of members.slice(2)) expect((await t.api('POST', `/chatrooms/${id}/users/${m}`)).status).toBe(200);
 
@@ -699,7 +674,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
 
   describe('POST /chatrooms/{id}/users/{username}', () => {
     it('adds a member: data {result, action, id, user}; visible in the list, details and joined_chatrooms', async () => {
-      const [owner, u] = await makeUsers(t, 'aown', 'au');
+      const [owner, u] = await t.makeUsers('aown', 'au');
       const id = await createRoom(t, { owner });
       const res = await t.api('POST', `/chatrooms/${id}/users/${u}`);
       expect(res.status, res.text).toBe(200);
@@ -710,7 +685,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses an existing member (and the owner) with 403 forbidden_op', async () => {
-      const [owner, u] = await makeUsers(t, 'dupown', 'dupu');
+      const [owner, u] = await t.makeUsers('dupown', 'dupu');
       const id = await createRoom(t, { owner, members: [u] });
       expectError(await t.api('POST', `/chatrooms/${id}/users/${u}`), 403, 'forbidden_op', /already in group/);
       expectError(await t.api('POST', `/chatrooms/${id}/users/${owner}`), 403, 'forbidden_op', /already in group/);
@@ -718,7 +693,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('answers 404 for an unknown user or room', async () => {
-      const [owner, u] = await makeUsers(t, 'nfown', 'nfu');
+      const [owner, u] = await t.makeUsers('nfown', 'nfu');
       const id = await createRoom(t, { owner });
       expectError(await t.api('POST', `/chatrooms/${id}/users/ghostadd`), 404, 'resource_not_found', "username ghostadd doesn't exist!");
       expectError(await t.api('POST', `/chatrooms/${MISSING}/users/${u}`), 404, 'resource_not_found', `grpID ${MISSING} does not exist!`);
@@ -726,7 +701,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses a member that does not fit in maxusers with 403 exceed_limit', async () => {
-      const [owner, a, b, c] = await makeUsers(t, 'fullown', 'fulla', 'fullb', 'fullc');
+      const [owner, a, b, c] = await t.makeUsers('fullown', 'fulla', 'fullb', 'fullc');
       const id = await createRoom(t, { owner, members: [a], maxusers: 2 });
       expectError(await t.api('POST', `/chatrooms/${id}/users/${b}`), 403, 'exceed_limit', 'members size is greater than max user size !');
       expectError(await t.api('POST', `/chatrooms/${id}/users`, { body: { usernames: [b, c] } }), 403, 'exceed_limit', 'members size is greater than max user size !');
@@ -735,7 +710,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('adds the same user once when the request is sent concurrently', async () => {
-      const [owner, u] = await makeUsers(t, 'ccown', 'ccu');
+      const [owner, u] = await t.makeUsers('ccown', 'ccu');
       const id = await createRoom(t, { owner });
       const replies = await Promise.all(Array.from({ length: 10 }, () => t.api('POST', `/chatrooms/${id}/users/${u}`)));
       expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
@@ -747,7 +722,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
 
   describe('POST /chatrooms/{id}/users (batch)', () => {
     it('adds users: data {newmembers, action, id}; existing members are skipped (qunliao, as for groups)', async () => {
-      const [owner, a, b, c] = await makeUsers(t, 'bown', 'ba', 'bb', 'bc');
+      const [owner, a, b, c] = await t.makeUsers('bown', 'ba', 'bb', 'bc');
       const id = await createRoom(t, { owner, members: [a] });
       const res = await t.api('POST', `/chatrooms/${id}/users`, { body: { usernames: [b, c] } });
       expect(res.status, res.text).toBe(200);
@@ -758,7 +733,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
       expect(sortAffiliations(await memberList(t, id))).toEqual(sortAffiliations([{ owner }, { member: a }, { member: b }, { member: c }]));
       expect((await details(t, id)).affiliations_count).toBe(4);
 
-      const [d] = await makeUsers(t, 'bd');
+      const [d] = await t.makeUsers('bd');
       const mixed = await t.api('POST', `/chatrooms/${id}/users`, { body: { usernames: [a, d] } });
       expect(mixed.status, mixed.text).toBe(200);
       expect(mixed.body.data.newmembers).toEqual([d]);
@@ -768,8 +743,8 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
 
     it('accepts 60 users and refuses 61 with 400 invalid_parameter, adding nobody', async () => {
       const users = names(`b60x${++seq}u`, 61);
-      await register(t, users);
-      const [owner] = await makeUsers(t, 'b60own');
+      await t.createUsers(...users);
+      const [owner] = await t.makeUsers('b60own');
       const id = await createRoom(t, { owner, maxusers: 200 });
       expectError(
         await t.api('POST', `/chatrooms/${id}/users`, { body: { usernames: users } }),
@@ -785,7 +760,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses the whole batch with 404 when one user does not exist (qunliao), and 400 without usernames', async () => {
-      const [owner, a] = await makeUsers(t, 'bnfown', 'bnfa');
+      const [owner, a] = await t.makeUsers('bnfown', 'bnfa');
       const id = await createRoom(t, { owner });
       expectError(await t.api('POST', `/chatrooms/${id}/users`, { body: { usernames: [a, 'ghostbatch'] } }), 404, 'resource_not_found', "username ghostbatch doesn't exist!");
       expectError(await t.api('POST', `/chatrooms/${id}/users`, { body: {} }), 400, 'invalid_parameter');
@@ -796,7 +771,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
 
   describe('DELETE /chatrooms/{id}/users/{username}', () => {
     it('removes a member: data {result, action, user, id}; gone from the list and their rooms', async () => {
-      const [owner, a, b] = await makeUsers(t, 'rown', 'ra', 'rb');
+      const [owner, a, b] = await t.makeUsers('rown', 'ra', 'rb');
       const id = await createRoom(t, { owner, members: [a, b] });
       const res = await t.api('DELETE', `/chatrooms/${id}/users/${a}`);
       expect(res.status, res.text).toBe(200);
@@ -807,28 +782,28 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('answers 400 forbidden_op "users [X] are not members of this group!" for a non-member (§3.2 item 7)', async () => {
-      const [owner, a, outsider] = await makeUsers(t, 'rnown', 'rna', 'rnout');
+      const [owner, a, outsider] = await t.makeUsers('rnown', 'rna', 'rnout');
       const id = await createRoom(t, { owner, members: [a] });
       expectError(await t.api('DELETE', `/chatrooms/${id}/users/${outsider}`), 400, 'forbidden_op', `users [${outsider}] are not members of this group!`);
       expect((await details(t, id)).affiliations_count).toBe(2);
     });
 
     it('refuses the owner with 403 forbidden_op', async () => {
-      const [owner] = await makeUsers(t, 'roown');
+      const [owner] = await t.makeUsers('roown');
       const id = await createRoom(t, { owner });
       expectError(await t.api('DELETE', `/chatrooms/${id}/users/${owner}`), 403, 'forbidden_op');
       expect(await memberList(t, id)).toEqual([{ owner }]);
     });
 
     it('answers 404 for an unknown room', async () => {
-      const [u] = await makeUsers(t, 'rnf');
+      const [u] = await t.makeUsers('rnf');
       expectError(await t.api('DELETE', `/chatrooms/${MISSING}/users/${u}`), 404, 'resource_not_found', `grpID ${MISSING} does not exist!`);
     });
   });
 
   describe('DELETE /chatrooms/{id}/users/{u1},{u2}', () => {
     it('answers one {result, action, reason?, user, id} per user, in the order given', async () => {
-      const [owner, a, b, outsider] = await makeUsers(t, 'brown', 'bra', 'brb', 'brout');
+      const [owner, a, b, outsider] = await t.makeUsers('brown', 'bra', 'brb', 'brout');
       const id = await createRoom(t, { owner, members: [a, b] });
       const res = await t.api('DELETE', `/chatrooms/${id}/users/${a},${outsider},${owner},${b}`);
       expect(res.status, res.text).toBe(200);
@@ -843,7 +818,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('accepts the comma escaped as %2C', async () => {
-      const [owner, a, b] = await makeUsers(t, 'bpown', 'bpa', 'bpb');
+      const [owner, a, b] = await t.makeUsers('bpown', 'bpa', 'bpb');
       const id = await createRoom(t, { owner, members: [a, b] });
       const res = await t.api('DELETE', `/chatrooms/${id}/users/${a}%2C${b}`);
       expect(res.status, res.text).toBe(200);
@@ -855,7 +830,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses 61 users with 400 invalid_parameter (the error text\'s 60, §3.2 item 5), removing nobody', async () => {
-      const [owner, a] = await makeUsers(t, 'b61own', 'b61a');
+      const [owner, a] = await t.makeUsers('b61own', 'b61a');
       const id = await createRoom(t, { owner, members: [a] });
       const list = [a, ...names('nobody', 60)].join(',');
       expectError(await t.api('DELETE', `/chatrooms/${id}/users/${list}`), 400, 'invalid_parameter', 'kickMember: kickMembers number more than maxSize : 60');
@@ -866,7 +841,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('admins', () => {
     it('adds, lists and removes an admin ({result:"success", newadmin} / {result:"success", oldadmin})', async () => {
-      const [owner, a, b] = await makeUsers(t, 'adown', 'ada', 'adb');
+      const [owner, a, b] = await t.makeUsers('adown', 'ada', 'adb');
       const id = await createRoom(t, { owner, members: [a, b] });
       expect(await adminList(t, id)).toEqual([]);
 
@@ -886,7 +861,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('refuses a non-member, the owner and an admin twice with 403 forbidden_op (status: qunliao)', async () => {
-      const [owner, a, outsider] = await makeUsers(t, 'adrown', 'adra', 'adrout');
+      const [owner, a, outsider] = await t.makeUsers('adrown', 'adra', 'adrout');
       const id = await createRoom(t, { owner, members: [a] });
       expectError(await t.api('POST', `/chatrooms/${id}/admin`, { body: { newadmin: outsider } }), 403, 'forbidden_op');
       expectError(await t.api('POST', `/chatrooms/${id}/admin`, { body: { newadmin: owner } }), 403, 'forbidden_op');
@@ -898,7 +873,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('a removed member is no longer an admin', async () => {
-      const [owner, a] = await makeUsers(t, 'adlown', 'adla');
+      const [owner, a] = await t.makeUsers('adlown', 'adla');
       const id = await createRoom(t, { owner, members: [a] });
       expect((await t.api('POST', `/chatrooms/${id}/admin`, { body: { newadmin: a } })).status).toBe(200);
       expect((await t.api('DELETE', `/chatrooms/${id}/users/${a}`)).status).toBe(200);
@@ -908,7 +883,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
     });
 
     it('answers 404 resource_not_found for an unknown room', async () => {
-      const [u] = await makeUsers(t, 'adnf');
+      const [u] = await t.makeUsers('adnf');
       expectError(await t.api('GET', `/chatrooms/${MISSING}/admin`), 404, 'resource_not_found', `grpID ${MISSING} does not exist!`);
       expectError(await t.api('POST', `/chatrooms/${MISSING}/admin`, { body: { newadmin: u } }), 404, 'resource_not_found');
       expectError(await t.api('DELETE', `/chatrooms/${MISSING}/admin/${u}`), 404, 'resource_not_found');
@@ -918,7 +893,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('announcement', () => {
     it('sets and reads the announcement; 512 characters are accepted, 513 refused with 403 forbidden_op', async () => {
-      const [owner] = await makeUsers(t, 'annown');
+      const [owner] = await t.makeUsers('annown');
       const id = await createRoom(t, { owner });
       const empty = await t.api('GET', `/chatrooms/${id}/announcement`);
       expect(empty.status, empty.text).toBe(200);
@@ -950,8 +925,8 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   describe('concurrent adds to a nearly full room', () => {
     it('maxusers 51 and 100 concurrent single adds: exactly 50 succeed', async () => {
       const users = names(`conc${++seq}u`, 100);
-      await register(t, users);
-      const [owner] = await makeUsers(t, 'concown');
+      await t.createUsers(...users);
+      const [owner] = await t.makeUsers('concown');
       const id = await createRoom(t, { owner, maxusers: 51 });
       const replies = await Promise.all(users.map((u) => t.api('POST', `/chatrooms/${id}/users/${u}`)));
       const ok = replies.filter((r) => r.status === 200);
@@ -969,7 +944,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('DELETE /users/{username} and chatrooms', () => {
     it('deletes the rooms the user owns and removes them from the rooms they joined', async () => {
-      const [alice, bob, carol] = await makeUsers(t, 'calice', 'cbob', 'ccarol');
+      const [alice, bob, carol] = await t.makeUsers('calice', 'cbob', 'ccarol');
       const alicesRoom = await createRoom(t, { owner: alice, members: [bob, carol] });
       const bobsRoom = await createRoom(t, { owner: bob, members: [alice, carol] });
       expect((await t.api('POST', `/chatrooms/${bobsRoom}/admin`, { body: { newadmin: carol } })).status).toBe(200);
@@ -996,7 +971,7 @@ describe.each(databases)('chatrooms (%s)', (kind) => {
   // ---------------------------------------------------------------------------------------------
   describe('apps are kept apart', () => {
     it("another app's token cannot see or change this app's rooms", async () => {
-      const [owner, m1] = await makeUsers(t, 'iso', 'isom');
+      const [owner, m1] = await t.makeUsers('iso', 'isom');
       const id = await createRoom(t, { owner, members: [m1], name: 'mainonly' });
       const before = await details(t, id);
       const other = await t.appToken(OTHER);
@@ -1039,7 +1014,7 @@ describe.each(databases)('chatrooms per user limit (%s)', (kind) => {
   afterAll(() => t.close());
 
   it('refuses creating a room for an owner or member at the limit with 403 exceed_limit "user X has joined too many chatrooms!"', async () => {
-    const [owner, other, m1] = await makeUsers(t, 'capown', 'capother', 'capm');
+    const [owner, other, m1] = await t.makeUsers('capown', 'capother', 'capm');
     const first = await createRoom(t, { owner, members: [m1] });
     expect(await allRoomIds(t)).toEqual([first]);
 
@@ -1060,7 +1035,7 @@ describe.each(databases)('chatrooms per user limit (%s)', (kind) => {
   });
 
   it('refuses adding a user at the limit with 403 forbidden_op "can not join this group, reason:user X has joined too many chatrooms!" (REFERENCE §2c member errors)', async () => {
-    const [o1, o2, u, v] = await makeUsers(t, 'addcap', 'addcap', 'addcapu', 'addcapv');
+    const [o1, o2, u, v] = await t.makeUsers('addcap', 'addcap', 'addcapu', 'addcapv');
     await createRoom(t, { owner: o1, members: [u] });
     const target = await createRoom(t, { owner: o2 });
     const single = await t.api('POST', `/chatrooms/${target}/users/${u}`);
@@ -1073,29 +1048,29 @@ describe.each(databases)('chatrooms per user limit (%s)', (kind) => {
   });
 
   it('counts chatrooms and groups separately', async () => {
-    const [roomUser, groupUser, o1, o2] = await makeUsers(t, 'sepr', 'sepg', 'sepo', 'sepo');
+    const [roomUser, groupUser, o1, o2] = await t.makeUsers('sepr', 'sepg', 'sepo', 'sepo');
     // roomUser is at the chatroom limit; joining a group is still fine.
     await createRoom(t, { owner: o1, members: [roomUser] });
-    const g = await createGroup(t, o2, [roomUser]);
+    const g = await t.createGroup(o2, [roomUser]);
     const groups = await t.api('GET', `/chatgroups/user/${roomUser}`);
     expect(groups.body.entities.map((x: { groupId: string }) => x.groupId)).toEqual([g]);
     expect(await joinedIds(t, roomUser)).toHaveLength(1);
     // groupUser is at the group limit; creating and joining rooms is still fine.
-    await createGroup(t, groupUser);
-    const [o3] = await makeUsers(t, 'sepo');
+    await t.createGroup(groupUser);
+    const [o3] = await t.makeUsers('sepo');
     const r = await createRoom(t, { owner: o3 });
     expect((await t.api('POST', `/chatrooms/${r}/users/${groupUser}`)).status).toBe(200);
     expect(await joinedIds(t, groupUser)).toEqual([r]);
     // …and a group owner at the group limit can own a room.
-    const [o4] = await makeUsers(t, 'sepo');
-    await createGroup(t, o4);
+    const [o4] = await t.makeUsers('sepo');
+    await t.createGroup(o4);
     expect(await joinedIds(t, o4)).toEqual([]);
     const own = await createRoom(t, { owner: o4 });
     expect(await joinedIds(t, o4)).toEqual([own]);
   });
 
   it('never lets concurrent creates put a user in more rooms than the limit', async () => {
-    const [owner] = await makeUsers(t, 'raceown');
+    const [owner] = await t.makeUsers('raceown');
     const replies = await Promise.all(Array.from({ length: 6 }, () => t.api('POST', '/chatrooms', { body: { name: 'r', description: 'd', owner } })));
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
     for (const r of replies.filter((x) => x.status !== 200)) expectError(r, 403, 'exceed_limit', `user ${owner} has joined too many chatrooms!`);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits, type AppSeed } from '../../src/config.js';
 import { createQunliao, type Qunliao } from '../../src/app.js';
 import { databases, MAIN, OTHER, startApp, testConfig, type Reply, type TestApp } from '../support/harness.js';
+import { expectError as expectErrorReply } from '../support/expect.js';
 
 const TEN_MB = 10 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -62,13 +63,10 @@ async function rawGet(q: Qunliao, url: string, headers: Record<string, string> =
   return { status: res.statusCode, headers: res.headers, bytes: res.rawPayload };
 }
 
+/** The shared error check; here every error must carry a string error_description, also when none is given. */
 function expectError(res: Reply, status: number, error?: string, description?: string | RegExp): void {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body, res.text).toMatchObject({ error: expect.any(String), error_description: expect.any(String) });
-  expect(typeof res.body.timestamp).toBe('number');
-  if (error) expect(res.body.error).toBe(error);
-  if (typeof description === 'string') expect(res.body.error_description).toBe(description);
-  else if (description) expect(res.body.error_description).toMatch(description);
+  expectErrorReply(res, status, error, description);
+  expect(res.body, res.text).toMatchObject({ error_description: expect.any(String) });
 }
 
 describe.each(databases)('group announcement and shared files (%s)', (kind) => {
@@ -78,32 +76,10 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
   });
   afterAll(() => t.close());
 
-  let seq = 0;
-  async function makeUsers<T extends string[]>(...prefixes: T): Promise<{ [K in keyof T]: string }> {
-    const names = prefixes.map((p) => `${p}${++seq}`);
-    await t.createUsers(...names);
-    return names as { [K in keyof T]: string };
-  }
-
-  async function createGroup(owner: string, members: string[] = [], app: TestApp = t): Promise<string> {
-    const res = await app.api('POST', '/chatgroups', {
-      body: { groupname: 'files', desc: 'files', public: true, maxusers: 200, owner, members },
-    });
-    expect(res.status, res.text).toBe(200);
-    return res.body.data.groupid as string;
-  }
-
   /** A fresh group with a fresh owner. */
   async function freshGroup(app: TestApp = t): Promise<{ gid: string; owner: string }> {
-    const owner = `own${++seq}`;
-    await app.createUsers(owner);
-    return { gid: await createGroup(owner, [], app), owner };
-  }
-
-  async function userToken(username: string, app: TestApp = t): Promise<string> {
-    const res = await app.api('POST', '/token', { token: null, body: { grant_type: 'password', username, password: 'pw' } });
-    expect(res.status, res.text).toBe(200);
-    return res.body.access_token as string;
+    const [owner] = await app.makeUsers('own');
+    return { gid: await app.createGroup(owner), owner };
   }
 
   interface UploadOptions {
@@ -206,7 +182,7 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
       const { gid, owner } = await freshGroup();
       expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: null, body: { announcement: 'x' } }), 401);
       expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: await t.appToken(OTHER), body: { announcement: 'x' } }), 401);
-      expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: await userToken(owner), body: { announcement: 'x' } }), 401);
+      expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: await t.userToken(owner), body: { announcement: 'x' } }), 401);
       expect((await t.api('GET', `/chatgroups/${gid}/announcement`)).body.data.announcement).toBe('');
     });
   });
@@ -415,11 +391,11 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
     });
 
     it('restricted file: admin, owner and members read it; a non-member 403; no token 401; another app 401; the share-secret URL opens it', async () => {
-      const [owner, member, outsider] = await makeUsers('rowner', 'rmember', 'routsider');
-      const gid = await createGroup(owner, [member]);
+      const [owner, member, outsider] = await t.makeUsers('rowner', 'rmember', 'routsider');
+      const gid = await t.createGroup(owner, [member]);
       const content = Buffer.concat([Buffer.from('restricted '), randomBytes(4096)]);
       const d = await uploadOk(gid, '机密.bin', content, { restrict: 'true' });
-      const [ownerTok, memberTok, outsiderTok, otherAppTok] = [await userToken(owner), await userToken(member), await userToken(outsider), await t.appToken(OTHER)];
+      const [ownerTok, memberTok, outsiderTok, otherAppTok] = [await t.userToken(owner), await t.userToken(member), await t.userToken(outsider), await t.appToken(OTHER)];
       const secret = new URL(d.file_url).searchParams.get('share-secret');
       expect(secret).toBeTruthy();
 
@@ -468,14 +444,14 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
     });
 
     it('an unrestricted file is readable without a token, and by a non-member', async () => {
-      const [owner, outsider] = await makeUsers('uowner', 'uoutsider');
-      const gid = await createGroup(owner);
+      const [owner, outsider] = await t.makeUsers('uowner', 'uoutsider');
+      const gid = await t.createGroup(owner);
       const content = randomBytes(3000);
       const d = await uploadOk(gid, 'open.bin', content, { restrict: 'false' });
       const anon = await download(gid, d.file_id, { token: null });
       expect(anon.status).toBe(200);
       expect(anon.bytes.equals(content)).toBe(true);
-      const outsiderRes = await download(gid, d.file_id, { token: await userToken(outsider) });
+      const outsiderRes = await download(gid, d.file_id, { token: await t.userToken(outsider) });
       expect(outsiderRes.status).toBe(200);
       expect(outsiderRes.bytes.equals(content)).toBe(true);
       const url = new URL(d.file_url);
@@ -490,7 +466,7 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
       const { gid, owner } = await freshGroup();
       const d = await uploadOk(gid, 'a.txt', 'a');
       const otherAppTok = await t.appToken(OTHER);
-      const ownerTok = await userToken(owner);
+      const ownerTok = await t.userToken(owner);
       for (const token of [null, otherAppTok, ownerTok, 'garbage']) {
         expectError(await upload(gid, 'b.txt', 'b', { token }), 401);
         expectError(await t.api('GET', `/chatgroups/${gid}/share_files`, { token }), 401);
@@ -721,10 +697,10 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
     });
 
     it('deleting the owner user deletes the blobs of the groups they own, not of groups they only belong to', async () => {
-      const [owner, otherOwner] = await makeUsers('delowner', 'keepowner');
-      const owned1 = await createGroup(owner);
-      const owned2 = await createGroup(owner);
-      const joined = await createGroup(otherOwner, [owner]);
+      const [owner, otherOwner] = await t.makeUsers('delowner', 'keepowner');
+      const owned1 = await t.createGroup(owner);
+      const owned2 = await t.createGroup(owner);
+      const joined = await t.createGroup(otherOwner, [owner]);
       const a = await uploadOk(owned1, 'a.txt', 'a');
       const b = await uploadOk(owned2, 'b.txt', 'b');
       const c = await uploadOk(joined, 'c.txt', 'c');

@@ -4,29 +4,11 @@
 // and app isolation. Every test checks the state read back, not only the answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config.js';
-import { databases, OTHER, startApp, type Reply, type TestApp } from '../support/harness.js';
+import { databases, OTHER, startApp, type TestApp } from '../support/harness.js';
+import { expectError } from '../support/expect.js';
+import { names } from '../support/util.js';
 
 const MISSING_GROUP = '999999999999999';
-
-/** `n` usernames `{prefix}0 … {prefix}{n-1}`. */
-const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-
-/** Registers users in batches of at most 60 (the registration limit). */
-async function register(t: TestApp, users: string[]): Promise<void> {
-  for (let i = 0; i < users.length; i += 60) await t.createUsers(...users.slice(i, i + 60));
-}
-
-interface GroupOptions {
-  maxusers?: number;
-  members?: string[];
-}
-
-/** Creates a public group owned by `owner` and answers its id. */
-async function createGroup(t: TestApp, owner: string, { maxusers = 200, members = [] }: GroupOptions = {}): Promise<string> {
-  const res = await t.api('POST', '/chatgroups', { body: { groupname: 'g', public: true, owner, maxusers, members } });
-  if (res.status !== 200) throw new Error(`creating a group failed: ${res.text}`);
-  return res.body.data.groupid as string;
-}
 
 /** Adds members through the batch endpoint, at most 60 per request. */
 async function addInBatches(t: TestApp, id: string, users: string[]): Promise<void> {
@@ -34,15 +16,6 @@ async function addInBatches(t: TestApp, id: string, users: string[]): Promise<vo
     const res = await t.api('POST', `/chatgroups/${id}/users`, { body: { usernames: users.slice(i, i + 60) } });
     if (res.status !== 200) throw new Error(`batch add failed: ${res.text}`);
   }
-}
-
-function expectError(res: Reply, status: number, error: string, description?: string): void {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toMatchObject({ error });
-  expect(typeof res.body.exception).toBe('string');
-  expect(typeof res.body.timestamp).toBe('number');
-  expect(typeof res.body.duration).toBe('number');
-  if (description !== undefined) expect(res.body.error_description).toBe(description);
 }
 
 describe.each(databases)('group members (%s)', (kind) => {
@@ -87,8 +60,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('GET /chatgroups/{id}/users', () => {
     it('lists the owner first, then members in join order, with count and params', async () => {
-      await register(t, ['lo', 'la', 'lb', 'lc']);
-      const id = await createGroup(t, 'lo', { members: ['lb'] });
+      await t.createUsers('lo', 'la', 'lb', 'lc');
+      const id = await t.createGroup('lo', ['lb']);
       expect((await t.api('POST', `/chatgroups/${id}/users/lc`)).status).toBe(200);
       expect((await t.api('POST', `/chatgroups/${id}/users/la`)).status).toBe(200);
 
@@ -101,8 +74,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('pages with pagenum and pagesize, echoing them in params', async () => {
       const members = names('pg', 5);
-      await register(t, ['pgo', ...members]);
-      const id = await createGroup(t, 'pgo');
+      await t.createUsers('pgo', ...members);
+      const id = await t.createGroup('pgo');
       for (const m of members) expect((await t.api('POST', `/chatgroups/${id}/users/${m}`)).status).toBe(200);
 
       const page = (n: number) => t.api('GET', `/chatgroups/${id}/users?pagenum=${n}&pagesize=2`);
@@ -127,8 +100,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('defaults pagesize to 1000 and caps it at 1000', async () => {
       const members = names('big', 1001);
-      await register(t, ['bigo', ...members]);
-      const id = await createGroup(t, 'bigo', { maxusers: 1100 });
+      await t.createUsers('bigo', ...members);
+      const id = await t.createGroup('bigo', [], { maxusers: 1100 });
       await addInBatches(t, id, members);
       expect((await details(id)).affiliations_count).toBe(1002);
 
@@ -151,9 +124,9 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('adds joined_time to every row with joined_time=true', async () => {
-      await register(t, ['jto', 'jtm']);
+      await t.createUsers('jto', 'jtm');
       const before = Date.now();
-      const id = await createGroup(t, 'jto');
+      const id = await t.createGroup('jto');
       expect((await t.api('POST', `/chatgroups/${id}/users/jtm`)).status).toBe(200);
       const after = Date.now();
 
@@ -183,8 +156,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('POST /chatgroups/{id}/users/{username}', () => {
     it('adds a member, visible in the list, is_joined, details and the user\'s groups', async () => {
-      await register(t, ['ao', 'am']);
-      const id = await createGroup(t, 'ao');
+      await t.createUsers('ao', 'am');
+      const id = await t.createGroup('ao');
       expect(await isJoined(id, 'am')).toBe(false);
       expect(await groupsTotal('am')).toBe(0);
 
@@ -204,8 +177,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('accepts need_notify=false on add and remove ([CN-2025])', async () => {
-      await register(t, ['nno', 'nnm']);
-      const id = await createGroup(t, 'nno');
+      await t.createUsers('nno', 'nnm');
+      const id = await t.createGroup('nno');
       const add = await t.api('POST', `/chatgroups/${id}/users/nnm?need_notify=false`);
       expect(add.status, add.text).toBe(200);
       expect(add.body.data).toEqual({ result: true, groupid: id, action: 'add_member', user: 'nnm' });
@@ -216,8 +189,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('folds an upper-case username to the registered lower-case one', async () => {
-      await register(t, ['co', 'cmixed']);
-      const id = await createGroup(t, 'co');
+      await t.createUsers('co', 'cmixed');
+      const id = await t.createGroup('co');
       const res = await t.api('POST', `/chatgroups/${id}/users/CMixed`);
       expect(res.status).toBe(200);
       expect(res.body.data.user).toBe('cmixed');
@@ -225,8 +198,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses an existing member with 403 forbidden_op, ending in a newline character', async () => {
-      await register(t, ['dupo', 'dupm']);
-      const id = await createGroup(t, 'dupo', { members: ['dupm'] });
+      await t.createUsers('dupo', 'dupm');
+      const id = await t.createGroup('dupo', ['dupm']);
       const res = await t.api('POST', `/chatgroups/${id}/users/dupm`);
       expectError(res, 403, 'forbidden_op', `can not join this group, reason:user: dupm already in group: ${id}\n`);
       // A real newline character, not a backslash followed by "n".
@@ -239,23 +212,23 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('answers 404 resource_not_found for a user that does not exist', async () => {
-      await register(t, ['nuo']);
-      const id = await createGroup(t, 'nuo');
+      await t.createUsers('nuo');
+      const id = await t.createGroup('nuo');
       expectError(await t.api('POST', `/chatgroups/${id}/users/ghost1`), 404, 'resource_not_found', "username ghost1 doesn't exist!");
       expect(await memberList(id)).toEqual([{ owner: 'nuo' }]);
       expect((await details(id)).affiliations_count).toBe(1);
     });
 
     it('answers 404 resource_not_found for an unknown group', async () => {
-      await register(t, ['ugm']);
+      await t.createUsers('ugm');
       expectError(await t.api('POST', `/chatgroups/${MISSING_GROUP}/users/ugm`), 404, 'resource_not_found', `grpID ${MISSING_GROUP} does not exist!`);
       expectError(await t.api('POST', '/chatgroups/nosuch/users/ugm'), 404, 'resource_not_found', 'grpID nosuch does not exist!');
       expect(await groupsTotal('ugm')).toBe(0);
     });
 
     it('refuses a member that does not fit in maxusers with 403 exceed_limit', async () => {
-      await register(t, ['fo', 'f1', 'f2', 'f3']);
-      const id = await createGroup(t, 'fo', { maxusers: 3, members: ['f1'] });
+      await t.createUsers('fo', 'f1', 'f2', 'f3');
+      const id = await t.createGroup('fo', ['f1'], { maxusers: 3 });
       expect((await t.api('POST', `/chatgroups/${id}/users/f2`)).status).toBe(200);
       expectError(await t.api('POST', `/chatgroups/${id}/users/f3`), 403, 'exceed_limit', 'members size is greater than max user size !');
       expect(await memberNames(id)).toEqual(['fo', 'f1', 'f2']);
@@ -268,8 +241,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses changes to a disabled group with 403 forbidden_op and adds nobody', async () => {
-      await register(t, ['dgo', 'dg1', 'dg2', 'dg3']);
-      const id = await createGroup(t, 'dgo', { members: ['dg3'] });
+      await t.createUsers('dgo', 'dg1', 'dg2', 'dg3');
+      const id = await t.createGroup('dgo', ['dg3']);
       expect((await t.api('POST', `/chatgroups/${id}/disable`)).status).toBe(200);
 
       // The body text for a disabled group is qunliao's own (the docs show none); docs/compat.md.
@@ -288,8 +261,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('adds the same user at most once when the request is sent concurrently', async () => {
-      await register(t, ['sco', 'scm']);
-      const id = await createGroup(t, 'sco');
+      await t.createUsers('sco', 'scm');
+      const id = await t.createGroup('sco');
       const replies = await Promise.all(Array.from({ length: 10 }, () => t.api('POST', `/chatgroups/${id}/users/scm`)));
       const ok = replies.filter((r) => r.status === 200);
       const refused = replies.filter((r) => r.status === 403);
@@ -303,8 +276,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('POST /chatgroups/{id}/users (batch)', () => {
     it('adds the new users and skips existing members', async () => {
-      await register(t, ['bo', 'b1', 'b2', 'b3', 'b4']);
-      const id = await createGroup(t, 'bo', { members: ['b1'] });
+      await t.createUsers('bo', 'b1', 'b2', 'b3', 'b4');
+      const id = await t.createGroup('bo', ['b1']);
       const res = await t.api('POST', `/chatgroups/${id}/users`, { body: { usernames: ['b2', 'b1', 'B3', 'bo', 'b4'] } });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ action: 'post', entities: [] });
@@ -320,8 +293,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses a batch of users that are all members already with 403 forbidden_op', async () => {
-      await register(t, ['alo', 'al1', 'al2']);
-      const id = await createGroup(t, 'alo', { members: ['al1', 'al2'] });
+      await t.createUsers('alo', 'al1', 'al2');
+      const id = await t.createGroup('alo', ['al1', 'al2']);
       const res = await t.api('POST', `/chatgroups/${id}/users`, { body: { usernames: ['al1', 'al2'] } });
       // The batch table's text has a typo ("an not join"); qunliao answers the single-add text.
       expectError(res, 403, 'forbidden_op', `can not join this group, reason:user: al1 already in group: ${id}\n`);
@@ -332,8 +305,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     it('accepts 60 users and refuses 61 with 400 invalid_parameter, adding nobody', async () => {
       const sixty = names('sx', 60);
       const more = names('sy', 61);
-      await register(t, ['sxo', ...sixty, ...more]);
-      const id = await createGroup(t, 'sxo', { maxusers: 300 });
+      await t.createUsers('sxo', ...sixty, ...more);
+      const id = await t.createGroup('sxo', [], { maxusers: 300 });
 
       const ok = await t.api('POST', `/chatgroups/${id}/users`, { body: { usernames: sixty } });
       expect(ok.status).toBe(200);
@@ -349,8 +322,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses the whole batch with 404 when one user does not exist', async () => {
-      await register(t, ['nxo', 'nx1', 'nx2']);
-      const id = await createGroup(t, 'nxo');
+      await t.createUsers('nxo', 'nx1', 'nx2');
+      const id = await t.createGroup('nxo');
       expectError(
         await t.api('POST', `/chatgroups/${id}/users`, { body: { usernames: ['nx1', 'ghost2', 'nx2'] } }),
         404,
@@ -363,8 +336,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses the whole batch with 403 exceed_limit when it does not fit', async () => {
-      await register(t, ['bfo', 'bf1', 'bf2', 'bf3', 'bf4']);
-      const id = await createGroup(t, 'bfo', { maxusers: 4, members: ['bf1'] });
+      await t.createUsers('bfo', 'bf1', 'bf2', 'bf3', 'bf4');
+      const id = await t.createGroup('bfo', ['bf1'], { maxusers: 4 });
       expectError(
         await t.api('POST', `/chatgroups/${id}/users`, { body: { usernames: ['bf2', 'bf3', 'bf4'] } }),
         403,
@@ -387,14 +360,14 @@ describe.each(databases)('group members (%s)', (kind) => {
       ['null among the usernames', 'bv3', { usernames: [null] }],
       ['an empty list', 'bv4', { usernames: [] }],
     ])('answers 400 invalid_parameter for %s', async (_label, owner, body) => {
-      await register(t, [owner]);
-      const id = await createGroup(t, owner);
+      await t.createUsers(owner);
+      const id = await t.createGroup(owner);
       expectError(await t.api('POST', `/chatgroups/${id}/users`, { body }), 400, 'invalid_parameter');
       expect(await memberList(id)).toEqual([{ owner }]);
     });
 
     it('answers 404 for an unknown group', async () => {
-      await register(t, ['ubg1']);
+      await t.createUsers('ubg1');
       expectError(
         await t.api('POST', `/chatgroups/${MISSING_GROUP}/users`, { body: { usernames: ['ubg1'] } }),
         404,
@@ -407,8 +380,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('DELETE /chatgroups/{id}/users/{username}', () => {
     it('removes a member', async () => {
-      await register(t, ['ro', 'r1', 'r2']);
-      const id = await createGroup(t, 'ro', { members: ['r1', 'r2'] });
+      await t.createUsers('ro', 'r1', 'r2');
+      const id = await t.createGroup('ro', ['r1', 'r2']);
       const res = await t.api('DELETE', `/chatgroups/${id}/users/r1`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ action: 'delete', entities: [] });
@@ -422,8 +395,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses the owner with 403 forbidden_op', async () => {
-      await register(t, ['roo', 'ro1']);
-      const id = await createGroup(t, 'roo', { members: ['ro1'] });
+      await t.createUsers('roo', 'ro1');
+      const id = await t.createGroup('roo', ['ro1']);
       expectError(await t.api('DELETE', `/chatgroups/${id}/users/roo`), 403, 'forbidden_op', 'forbidden operation on group owner!');
       expectError(await t.api('DELETE', `/chatgroups/${id}/users/ROO`), 403, 'forbidden_op', 'forbidden operation on group owner!');
       expect(await memberList(id)).toEqual([{ owner: 'roo' }, { member: 'ro1' }]);
@@ -431,8 +404,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('answers 404 resource_not_found for a non-member', async () => {
-      await register(t, ['rno', 'rn1', 'rn2']);
-      const id = await createGroup(t, 'rno', { members: ['rn1'] });
+      await t.createUsers('rno', 'rn1', 'rn2');
+      const id = await t.createGroup('rno', ['rn1']);
       expectError(await t.api('DELETE', `/chatgroups/${id}/users/rn2`), 404, 'resource_not_found', `user: rn2 doesn't exist in group: ${id}`);
       expectError(await t.api('DELETE', `/chatgroups/${id}/users/ghost3`), 404, 'resource_not_found', `user: ghost3 doesn't exist in group: ${id}`);
       // Removing twice: the second time the user is no longer a member.
@@ -449,8 +422,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('DELETE /chatgroups/{id}/users/{u1},{u2}', () => {
     it('answers one result per user: removed members, refused owner and non-members', async () => {
-      await register(t, ['mo', 'm1', 'm2', 'm3', 'm4']);
-      const id = await createGroup(t, 'mo', { members: ['m1', 'm2', 'm3'] });
+      await t.createUsers('mo', 'm1', 'm2', 'm3', 'm4');
+      const id = await t.createGroup('mo', ['m1', 'm2', 'm3']);
       const res = await t.api('DELETE', `/chatgroups/${id}/users/m1,m4,mo,M2,ghost4`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ action: 'delete', entities: [] });
@@ -470,8 +443,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('accepts the comma escaped as %2C', async () => {
-      await register(t, ['eo', 'e1', 'e2', 'e3']);
-      const id = await createGroup(t, 'eo', { members: ['e1', 'e2', 'e3'] });
+      await t.createUsers('eo', 'e1', 'e2', 'e3');
+      const id = await t.createGroup('eo', ['e1', 'e2', 'e3']);
       const res = await t.api('DELETE', `/chatgroups/${id}/users/e1%2Ce3`);
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual([
@@ -482,8 +455,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('answers 200 with every result false when nobody listed is a member (qunliao; the doc says the call fails)', async () => {
-      await register(t, ['nmo', 'nm1']);
-      const id = await createGroup(t, 'nmo', { members: ['nm1'] });
+      await t.createUsers('nmo', 'nm1');
+      const id = await t.createGroup('nmo', ['nm1']);
       const res = await t.api('DELETE', `/chatgroups/${id}/users/nx1,nx2`);
       expect(res.status).toBe(200);
       expect(res.body.data.map((r: { result: boolean }) => r.result)).toEqual([false, false]);
@@ -492,8 +465,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('removes 60 members in one call (comma list of about 300 characters)', async () => {
       const members = names('kk', 61);
-      await register(t, ['kko', ...members]);
-      const id = await createGroup(t, 'kko', { maxusers: 100 });
+      await t.createUsers('kko', ...members);
+      const id = await t.createGroup('kko', [], { maxusers: 100 });
       await addInBatches(t, id, members);
 
       const sixty = await t.api('DELETE', `/chatgroups/${id}/users/${members.slice(0, 60).join('%2C')}`);
@@ -506,8 +479,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('refuses 61 users with 400 invalid_parameter, removing nobody', async () => {
       const members = names('kl', 61);
-      await register(t, ['klo', ...members]);
-      const id = await createGroup(t, 'klo', { maxusers: 100 });
+      await t.createUsers('klo', ...members);
+      const id = await t.createGroup('klo', [], { maxusers: 100 });
       await addInBatches(t, id, members);
 
       const over = await t.api('DELETE', `/chatgroups/${id}/users/${members.join(',')}`);
@@ -523,8 +496,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('admins', () => {
     it('adds, lists and removes an admin; admins are {member} in the list and details', async () => {
-      await register(t, ['ado', 'ad1', 'ad2']);
-      const id = await createGroup(t, 'ado', { members: ['ad1', 'ad2'] });
+      await t.createUsers('ado', 'ad1', 'ad2');
+      const id = await t.createGroup('ado', ['ad1', 'ad2']);
       const empty = await t.api('GET', `/chatgroups/${id}/admin`);
       expect(empty.status).toBe(200);
       expect(empty.body).toMatchObject({ action: 'get', entities: [], data: [], count: 0 });
@@ -556,8 +529,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('refuses a non-member, the owner and an admin twice with 403 forbidden_op', async () => {
-      await register(t, ['afo', 'af1', 'af2']);
-      const id = await createGroup(t, 'afo', { members: ['af1'] });
+      await t.createUsers('afo', 'af1', 'af2');
+      const id = await t.createGroup('afo', ['af1']);
       expectError(await t.api('POST', `/chatgroups/${id}/admin`, { body: { newadmin: 'af2' } }), 403, 'forbidden_op', 'users [af2] are not members of this group!');
       expectError(await t.api('POST', `/chatgroups/${id}/admin`, { body: { newadmin: 'ghost5' } }), 403, 'forbidden_op', 'users [ghost5] are not members of this group!');
       expectError(await t.api('POST', `/chatgroups/${id}/admin`, { body: { newadmin: 'afo' } }), 403, 'forbidden_op', 'forbidden operation on group owner!');
@@ -569,16 +542,16 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('answers 400 invalid_parameter without a newadmin', async () => {
-      await register(t, ['ano', 'an1']);
-      const id = await createGroup(t, 'ano', { members: ['an1'] });
+      await t.createUsers('ano', 'an1');
+      const id = await t.createGroup('ano', ['an1']);
       expectError(await t.api('POST', `/chatgroups/${id}/admin`, { body: {} }), 400, 'invalid_parameter');
       expectError(await t.api('POST', `/chatgroups/${id}/admin`, { body: { newadmin: ['an1'] } }), 400, 'invalid_parameter');
       expect(await adminList(id)).toEqual([]);
     });
 
     it('refuses to remove a user who is not an admin with 403 forbidden_op', async () => {
-      await register(t, ['nao', 'na1']);
-      const id = await createGroup(t, 'nao', { members: ['na1'] });
+      await t.createUsers('nao', 'na1');
+      const id = await t.createGroup('nao', ['na1']);
       expectError(await t.api('DELETE', `/chatgroups/${id}/admin/na1`), 403, 'forbidden_op', `user:na1 is not admin of group:${id}`);
       expectError(await t.api('DELETE', `/chatgroups/${id}/admin/ghost6`), 403, 'forbidden_op', `user:ghost6 is not admin of group:${id}`);
       expectError(await t.api('DELETE', `/chatgroups/${id}/admin/nao`), 403, 'forbidden_op', `user:nao is not admin of group:${id}`);
@@ -594,8 +567,8 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('drops an admin from the admin list when they leave the group; re-joining makes a plain member', async () => {
-      await register(t, ['lvo', 'lv1', 'lv2', 'lv3']);
-      const id = await createGroup(t, 'lvo', { members: ['lv1', 'lv2', 'lv3'] });
+      await t.createUsers('lvo', 'lv1', 'lv2', 'lv3');
+      const id = await t.createGroup('lvo', ['lv1', 'lv2', 'lv3']);
       for (const u of ['lv1', 'lv2', 'lv3']) expect((await t.api('POST', `/chatgroups/${id}/admin`, { body: { newadmin: u } })).status).toBe(200);
       expect(await adminList(id)).toEqual(['lv1', 'lv2', 'lv3']);
 
@@ -612,8 +585,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('allows 99 admins and refuses the 100th with 403 exceed_limit', async () => {
       const members = names('adm', 100);
-      await register(t, ['admo', ...members]);
-      const id = await createGroup(t, 'admo', { maxusers: 101 });
+      await t.createUsers('admo', ...members);
+      const id = await t.createGroup('admo', [], { maxusers: 101 });
       await addInBatches(t, id, members);
       expect((await details(id)).affiliations_count).toBe(101);
 
@@ -636,8 +609,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('never exceeds 99 admins under concurrent promotions', async () => {
       const members = names('cad', 100);
-      await register(t, ['cado', ...members]);
-      const id = await createGroup(t, 'cado', { maxusers: 101 });
+      await t.createUsers('cado', ...members);
+      const id = await t.createGroup('cado', [], { maxusers: 101 });
       await addInBatches(t, id, members);
 
       const replies = await Promise.all(members.map((u) => t.api('POST', `/chatgroups/${id}/admin`, { body: { newadmin: u } })));
@@ -652,8 +625,8 @@ describe.each(databases)('group members (%s)', (kind) => {
   describe('concurrent adds to a nearly full group', () => {
     it('200 concurrent single adds into room for 100: exactly 100 succeed', async () => {
       const users = names('cs', 200);
-      await register(t, ['cso', ...users]);
-      const id = await createGroup(t, 'cso', { maxusers: 101 });
+      await t.createUsers('cso', ...users);
+      const id = await t.createGroup('cso', [], { maxusers: 101 });
 
       const replies = await Promise.all(users.map((u) => t.api('POST', `/chatgroups/${id}/users/${u}`)));
       const ok = replies.filter((r) => r.status === 200);
@@ -678,8 +651,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
     it('20 concurrent batches of 10 into room for 100: exactly 10 batches succeed', async () => {
       const users = names('cb', 200);
-      await register(t, ['cbo', ...users]);
-      const id = await createGroup(t, 'cbo', { maxusers: 101 });
+      await t.createUsers('cbo', ...users);
+      const id = await t.createGroup('cbo', [], { maxusers: 101 });
       const batches = Array.from({ length: 20 }, (_, i) => users.slice(i * 10, i * 10 + 10));
 
       const replies = await Promise.all(batches.map((usernames) => t.api('POST', `/chatgroups/${id}/users`, { body: { usernames } })));
@@ -709,10 +682,10 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('cascades', () => {
     it('deleting a user removes them from every group and admin list, and dissolves the groups they own', async () => {
-      await register(t, ['xa', 'xb', 'xc', 'xd']);
-      const g1 = await createGroup(t, 'xa', { members: ['xb', 'xd'] });
-      const g2 = await createGroup(t, 'xc', { members: ['xb', 'xd'] });
-      const owned = await createGroup(t, 'xb', { members: ['xd'] });
+      await t.createUsers('xa', 'xb', 'xc', 'xd');
+      const g1 = await t.createGroup('xa', ['xb', 'xd']);
+      const g2 = await t.createGroup('xc', ['xb', 'xd']);
+      const owned = await t.createGroup('xb', ['xd']);
       for (const g of [g1, g2]) expect((await t.api('POST', `/chatgroups/${g}/admin`, { body: { newadmin: 'xb' } })).status).toBe(200);
       expect(await groupsTotal('xd')).toBe(3);
 
@@ -731,7 +704,7 @@ describe.each(databases)('group members (%s)', (kind) => {
       expect(await groupsTotal('xd')).toBe(2);
 
       // A new account with the same name starts with no groups.
-      await register(t, ['xb']);
+      await t.createUsers('xb');
       expect(await groupsTotal('xb')).toBe(0);
       expect(await isJoined(g1, 'xb')).toBe(false);
       expect((await t.api('POST', `/chatgroups/${g1}/users/xb`)).status).toBe(200);
@@ -739,9 +712,9 @@ describe.each(databases)('group members (%s)', (kind) => {
     });
 
     it('dissolving a group removes its memberships', async () => {
-      await register(t, ['yo', 'y1', 'y2']);
-      const keep = await createGroup(t, 'yo', { members: ['y1'] });
-      const gone = await createGroup(t, 'yo', { members: ['y1', 'y2'] });
+      await t.createUsers('yo', 'y1', 'y2');
+      const keep = await t.createGroup('yo', ['y1']);
+      const gone = await t.createGroup('yo', ['y1', 'y2']);
       expect(await groupsTotal('y1')).toBe(2);
       expect(await groupsTotal('yo')).toBe(2);
 
@@ -762,8 +735,8 @@ describe.each(databases)('group members (%s)', (kind) => {
 
   describe('app isolation', () => {
     it("another app's token cannot list, add to, or manage this app's group", async () => {
-      await register(t, ['io', 'i1', 'i2']);
-      const id = await createGroup(t, 'io', { members: ['i1'] });
+      await t.createUsers('io', 'i1', 'i2');
+      const id = await t.createGroup('io', ['i1']);
       const other = await t.appToken(OTHER);
       const reg = await t.api('POST', '/users', { app: OTHER, token: other, body: [{ username: 'i2', password: 'pw' }] });
       expect(reg.status).toBe(200);
@@ -808,17 +781,12 @@ describe.each(databases)('groups per user limit (%s)', (kind) => {
     expect(res.status, res.text).toBe(200);
     return res.body.total as number;
   };
-  const group = async (owner: string, members: string[] = []): Promise<string> => {
-    const res = await t.api('POST', '/chatgroups', { body: { public: true, owner, members } });
-    if (res.status !== 200) throw new Error(res.text);
-    return res.body.data.groupid as string;
-  };
 
   it('refuses a user who has joined too many groups with 403 exceed_limit, single and batch', async () => {
     await t.createUsers('lo1', 'lo2', 'lo3', 'lu', 'lv');
-    const g1 = await group('lo1', ['lu']);
-    await group('lo2', ['lu']);
-    const g3 = await group('lo3');
+    const g1 = await t.createGroup('lo1', ['lu']);
+    await t.createGroup('lo2', ['lu']);
+    const g3 = await t.createGroup('lo3');
     expect(await groupsTotal('lu')).toBe(2);
 
     expectError(await t.api('POST', `/chatgroups/${g3}/users/lu`), 403, 'exceed_limit', 'user lu has joined too many groups!');
@@ -840,7 +808,7 @@ describe.each(databases)('groups per user limit (%s)', (kind) => {
     const owners = names('co', 6);
     await t.createUsers(...owners, 'cu');
     const ids: string[] = [];
-    for (const o of owners) ids.push(await group(o));
+    for (const o of owners) ids.push(await t.createGroup(o));
 
     const replies = await Promise.all(ids.map((id) => t.api('POST', `/chatgroups/${id}/users/cu`)));
     expect(replies.filter((r) => r.status === 200)).toHaveLength(2);

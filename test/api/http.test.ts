@@ -2,11 +2,7 @@
 // quirks official SDKs rely on (CLIENTS.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases, startApp, type TestApp } from '../support/harness.js';
-
-function expectErrorBody(body: Record<string, unknown>): void {
-  expect(Object.keys(body).sort()).toEqual(['duration', 'error', 'error_description', 'exception', 'timestamp']);
-  expect(typeof body.timestamp).toBe('number');
-}
+import { expectErrorBody } from '../support/expect.js';
 
 describe.each(databases)('HTTP plumbing (%s)', (kind) => {
   let t: TestApp;

@@ -5,103 +5,15 @@
 // them, unknown targets, and what connected clients receive (members only, sync_device,
 // routetype ROUTE_ONLINE, offline delivery). Delivery is observed through real WebSocket clients.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { databases, startApp, type Reply, type TestApp } from '../support/harness.js';
+import { expectError } from '../support/expect.js';
+import { sleep } from '../support/util.js';
+import { Devices, QUIET_MS, type Client } from '../support/ws.js';
 
 type Target = 'users' | 'chatgroups' | 'chatrooms';
 
-interface Delivered {
-  id: string;
-  from: string;
-  to: string;
-  chat_type: string;
-  type: string;
-  body: Record<string, unknown>;
-  ext: Record<string, unknown>;
-  timestamp: number;
-}
-
-interface Frame {
-  type?: string;
-  message?: Delivered;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const WAIT_MS = 5000;
-const QUIET_MS = 300;
 const MISSING_ID = '999999999999999';
 const LIMITS: Record<Target, number> = { users: 600, chatgroups: 3, chatrooms: 10 };
-
-/** A connected device that keeps every frame it receives. */
-class Client {
-  readonly frames: Frame[] = [];
-  private readonly listeners = new Set<() => boolean>();
-  readonly opened: Promise<void>;
-
-  constructor(
-    readonly user: string,
-    readonly ws: WebSocket,
-  ) {
-    ws.on('message', (data) => {
-      try {
-        this.frames.push(JSON.parse(String(data)) as Frame);
-      } catch {
-        this.frames.push({ type: 'unparsable' });
-      }
-      for (const check of [...this.listeners]) check();
-    });
-    this.opened = new Promise((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
-    });
-    this.opened.catch(() => undefined);
-  }
-
-  messages(): Delivered[] {
-    return this.frames.filter((f) => f.type === 'message').map((f) => f.message!);
-  }
-
-  texts(prefix: string): string[] {
-    return this.messages()
-      .map((m) => m.body.msg)
-      .filter((m): m is string => typeof m === 'string' && m.startsWith(prefix));
-  }
-
-  /** Waits for the message whose body.msg is `msg`. */
-  message(msg: string): Promise<Delivered> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`${this.user}: timed out waiting for "${msg}"; received ${JSON.stringify(this.frames)}`));
-      }, WAIT_MS);
-      const check = (): boolean => {
-        const found = this.messages().find((m) => m.body.msg === msg);
-        if (!found) return false;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve(found);
-        return true;
-      };
-      if (check()) return;
-      this.listeners.add(check);
-    });
-  }
-
-  async expectNothing(prefix: string): Promise<void> {
-    await sleep(QUIET_MS);
-    expect(this.texts(prefix), `${this.user} must not receive "${prefix}…"`).toEqual([]);
-  }
-}
-
-function expectError(res: Reply, status: number, error: string, description?: string): void {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toMatchObject({ error });
-  expect(typeof res.body.exception).toBe('string');
-  expect(typeof res.body.timestamp).toBe('number');
-  expect(typeof res.body.duration).toBe('number');
-  if (description !== undefined) expect(res.body.error_description).toBe(description);
-}
 
 const expectSendError = (res: Reply, description: string) => expectError(res, 400, 'message_send_error', description);
 const expectInvalidBody = (res: Reply) => expectError(res, 400, 'invalid_request_body', 'Request body is invalid. Please check body is correct.');
@@ -111,31 +23,14 @@ const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
 describe.each(databases)('REST message sends (%s)', (kind) => {
   let t: TestApp;
-  let wsBase: string;
-  let appUuid: string;
-  const clients: Client[] = [];
+  let devices: Devices;
 
   beforeAll(async () => {
     t = await startApp(kind);
-    const addr = await t.qunliao.server.listen({ port: 0, host: '127.0.0.1' });
-    wsBase = `${addr.replace('http', 'ws')}/acme/chat/ws`;
-    appUuid = (await t.qunliao.services.apps.find('acme', 'chat'))!.uuid;
+    devices = await Devices.listen(t);
   });
   afterAll(() => t.close());
-
-  afterEach(async () => {
-    await Promise.all(
-      clients.splice(0).map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-            c.ws.once('close', () => resolve());
-            if (c.ws.readyState === WebSocket.CONNECTING) c.ws.terminate();
-            else c.ws.close();
-          }),
-      ),
-    );
-  });
+  afterEach(() => devices.closeAll());
 
   // ---- helpers ----
 
@@ -152,45 +47,9 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
   const txt = (to: string[], msg: string, extra: Record<string, unknown> = {}) => ({ to, type: 'txt', body: { msg }, ...extra });
 
-  const connect = async (user: string): Promise<Client> => {
-    const tok = await t.api('POST', '/token', { token: null, body: { grant_type: 'password', username: user, password: 'pw' } });
-    if (tok.status !== 200) throw new Error(`token for ${user} failed: ${tok.text}`);
-    const c = new Client(user, new WebSocket(`${wsBase}?access_token=${tok.body.access_token as string}`));
-    clients.push(c);
-    await c.opened;
-    return c;
-  };
-
+  const connect = (user: string): Promise<Client> => devices.connect(user);
   /** Closes a device and waits until the server sees its user offline (the fan-out lets go of it). */
-  const disconnect = async (c: Client): Promise<void> => {
-    await new Promise<void>((resolve) => {
-      if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-      c.ws.once('close', () => resolve());
-      c.ws.close();
-    });
-    const deadline = Date.now() + WAIT_MS;
-    while (t.qunliao.services.fanout.isOnline(appUuid, c.user)) {
-      if (Date.now() > deadline) throw new Error(`${c.user} still online after closing`);
-      await sleep(10);
-    }
-  };
-
-  const createGroup = async (owner: string, members: string[]): Promise<string> => {
-    const res = await t.api('POST', '/chatgroups', { body: { groupname: 'g', desc: 'd', public: true, owner, members } });
-    if (res.status !== 200) throw new Error(`creating a group failed: ${res.text}`);
-    return res.body.data.groupid as string;
-  };
-
-  const createRoom = async (owner: string, members: string[]): Promise<string> => {
-    const res = await t.api('POST', '/chatrooms', { body: { name: 'r', description: 'd', owner, members } });
-    if (res.status !== 200) throw new Error(`creating a chatroom failed: ${res.text}`);
-    return res.body.data.id as string;
-  };
-
-  const admin = async (method: string, path: string, body?: unknown): Promise<void> => {
-    const res = await t.api(method, path, body === undefined ? {} : { body });
-    expect(res.status, `${method} ${path}: ${res.text}`).toBe(200);
-  };
+  const disconnect = (c: Client): Promise<void> => devices.disconnect(c);
 
   // ---- success ----
 
@@ -216,7 +75,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
       ['chatrooms', '/messages/chatrooms'],
     ] as const)('POST /messages/%s maps each id to a message id', async (target, path) => {
       await t.createUsers(`ok_${target}_o`);
-      const id = target === 'chatgroups' ? await createGroup(`ok_${target}_o`, []) : await createRoom(`ok_${target}_o`, []);
+      const id = target === 'chatgroups' ? await t.createGroup(`ok_${target}_o`, []) : await t.createRoom(`ok_${target}_o`, []);
       const res = await send(target, txt([id], 'hi'));
       expect(res.status, res.text).toBe(200);
       expect(res.body).toMatchObject({ action: 'post', path });
@@ -227,8 +86,8 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('message ids are numeric strings, unique and increasing across sends and endpoints', async () => {
       await t.createUsers('ids_o', 'ids_a', 'ids_b');
-      const gid = await createGroup('ids_o', ['ids_a']);
-      const rid = await createRoom('ids_o', ['ids_a']);
+      const gid = await t.createGroup('ids_o', ['ids_a']);
+      const rid = await t.createRoom('ids_o', ['ids_a']);
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
         const users = await sendOk('users', txt(['ids_a', 'ids_b'], `m${i}`));
@@ -417,7 +276,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('/messages/chatgroups reaches the members (sender synced), not the non-members', async () => {
       await t.createUsers('dg_o', 'dg_a', 'dg_b', 'dg_n');
-      const gid = await createGroup('dg_o', ['dg_a', 'dg_b']);
+      const gid = await t.createGroup('dg_o', ['dg_a', 'dg_b']);
       const [o, a, b, n] = await Promise.all(['dg_o', 'dg_a', 'dg_b', 'dg_n'].map(connect));
 
       const data = await sendOk('chatgroups', txt([gid], 'dg hello', { from: 'dg_a' }));
@@ -444,7 +303,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('/messages/chatrooms reaches the members, not the non-members, and is not synced to the sender', async () => {
       await t.createUsers('dr_o', 'dr_a', 'dr_b', 'dr_n');
-      const rid = await createRoom('dr_o', ['dr_a', 'dr_b']);
+      const rid = await t.createRoom('dr_o', ['dr_a', 'dr_b']);
       const [o, a, b, n] = await Promise.all(['dr_o', 'dr_a', 'dr_b', 'dr_n'].map(connect));
 
       const data = await sendOk('chatrooms', txt([rid], 'dr hello', { from: 'dr_a' }));
@@ -458,8 +317,8 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('one send to several groups delivers once per group to each member', async () => {
       await t.createUsers('dm_o', 'dm_a');
-      const g1 = await createGroup('dm_o', ['dm_a']);
-      const g2 = await createGroup('dm_o', ['dm_a']);
+      const g1 = await t.createGroup('dm_o', ['dm_a']);
+      const g2 = await t.createGroup('dm_o', ['dm_a']);
       const a = await connect('dm_a');
       const data = await sendOk('chatgroups', txt([g1, g2, MISSING_ID], 'dm multi'));
       expect(Object.keys(data).sort()).toEqual([g1, g2, MISSING_ID].sort());
@@ -472,7 +331,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('keeps 1:1 and group REST messages for offline users, oldest first, once', async () => {
       await t.createUsers('dq_o', 'dq_m');
-      const gid = await createGroup('dq_o', ['dq_m']);
+      const gid = await t.createGroup('dq_o', ['dq_m']);
       const d1 = await sendOk('chatgroups', txt([gid], 'dq 1'));
       const d2 = await sendOk('users', txt(['dq_m'], 'dq 2'));
       const d3 = await sendOk('chatgroups', txt([gid], 'dq 3'));
@@ -487,7 +346,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('routetype ROUTE_ONLINE keeps nothing for offline users (users and groups) but reaches online ones', async () => {
       await t.createUsers('ro_o', 'ro_on', 'ro_off');
-      const gid = await createGroup('ro_o', ['ro_on', 'ro_off']);
+      const gid = await t.createGroup('ro_o', ['ro_on', 'ro_off']);
       const on = await connect('ro_on');
       await sendOk('users', txt(['ro_on', 'ro_off'], 'ro user', { routetype: 'ROUTE_ONLINE' }));
       await sendOk('chatgroups', txt([gid], 'ro group', { routetype: 'ROUTE_ONLINE' }));
@@ -504,7 +363,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
     it('chatroom REST messages are not kept for offline members', async () => {
       await t.createUsers('rk_o', 'rk_m');
-      const rid = await createRoom('rk_o', ['rk_m']);
+      const rid = await t.createRoom('rk_o', ['rk_m']);
       await sendOk('chatrooms', txt([rid], 'rk away'));
       const m = await connect('rk_m');
       await sendOk('chatrooms', txt([rid], 'rk live'));
@@ -518,13 +377,13 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
 
   describe.each(['chatgroups', 'chatrooms'] as const)('moderation and REST sends to %s', (target) => {
     const p = target === 'chatgroups' ? 'mg' : 'mr';
-    const create = (owner: string, members: string[]) => (target === 'chatgroups' ? createGroup(owner, members) : createRoom(owner, members));
+    const create = (owner: string, members: string[]) => (target === 'chatgroups' ? t.createGroup(owner, members) : t.createRoom(owner, members));
 
     it('a muted member sending via REST is not refused, and the members receive it', async () => {
       const [o, m] = [`${p}_mu_o`, `${p}_mu_m`];
       await t.createUsers(o, m);
       const id = await create(o, [m]);
-      await admin('POST', `/${target}/${id}/mute`, { usernames: [m], mute_duration: -1 });
+      await t.apiOk('POST', `/${target}/${id}/mute`, { usernames: [m], mute_duration: -1 });
       const co = await connect(o);
       const data = await sendOk(target, txt([id], `${p} mu from muted`, { from: m }));
       expect(data[id]).toMatch(/^\d+$/);
@@ -535,7 +394,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
       const [o, m] = [`${p}_ma_o`, `${p}_ma_m`];
       await t.createUsers(o, m);
       const id = await create(o, [m]);
-      await admin('POST', `/${target}/${id}/ban`);
+      await t.apiOk('POST', `/${target}/${id}/ban`);
       const co = await connect(o);
       const cm = await connect(m);
       await sendOk(target, txt([id], `${p} ma member`, { from: m }));
@@ -557,9 +416,9 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
   describe('disabled group', () => {
     it('refuses a REST send with 403 forbidden_op and delivers nothing', async () => {
       await t.createUsers('dis_o', 'dis_m');
-      const gid = await createGroup('dis_o', ['dis_m']);
-      const ok = await createGroup('dis_o', ['dis_m']);
-      await admin('POST', `/chatgroups/${gid}/disable`);
+      const gid = await t.createGroup('dis_o', ['dis_m']);
+      const ok = await t.createGroup('dis_o', ['dis_m']);
+      await t.apiOk('POST', `/chatgroups/${gid}/disable`);
       const m = await connect('dis_m');
 
       expectError(await send('chatgroups', txt([gid], 'dis one')), 403, 'forbidden_op');
@@ -574,7 +433,7 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
       await again.expectNothing('dis');
 
       // Enabled again, it works.
-      await admin('POST', `/chatgroups/${gid}/enable`);
+      await t.apiOk('POST', `/chatgroups/${gid}/enable`);
       await sendOk('chatgroups', txt([gid], 'dis enabled'));
       await again.message('dis enabled');
     });

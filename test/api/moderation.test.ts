@@ -4,7 +4,9 @@
 // nothing, that mutes expire without a sweeper, that a mute outlives leaving and rejoining, that
 // blocked users cannot rejoin, and what deleting a room or a user does to the lists.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases, OTHER, startApp, type Reply, type TestApp } from '../support/harness.js';
+import { databases, OTHER, startApp, type TestApp } from '../support/harness.js';
+import { expectError } from '../support/expect.js';
+import { names, sleep } from '../support/util.js';
 
 type Resource = 'chatrooms' | 'chatgroups';
 type IdKey = 'chatroomid' | 'groupid';
@@ -16,25 +18,6 @@ const RESOURCES: [Resource, IdKey][] = [
 
 const MISSING_ROOM = '999999999999999';
 const MINUTE = 60_000;
-
-/** `n` usernames `{prefix}0 … {prefix}{n-1}`. */
-const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Registers users in batches of at most 60 (the registration limit). */
-async function register(t: TestApp, users: string[]): Promise<void> {
-  for (let i = 0; i < users.length; i += 60) await t.createUsers(...users.slice(i, i + 60));
-}
-
-function expectError(res: Reply, status: number, error: string, description?: string): void {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toMatchObject({ error });
-  expect(typeof res.body.exception).toBe('string');
-  expect(typeof res.body.timestamp).toBe('number');
-  expect(typeof res.body.duration).toBe('number');
-  if (description !== undefined) expect(res.body.error_description).toBe(description);
-}
 
 /** Unique name prefixes across every test of the process. */
 let seq = 0;
@@ -54,15 +37,8 @@ describe.each(databases)('moderation (%s)', (kind) => {
 
     const path = (id: string, suffix = '') => `/${resource}/${id}${suffix}`;
 
-    async function createRoom(res: Resource, owner: string, members: string[]): Promise<string> {
-      const body =
-        res === 'chatrooms'
-          ? { name: 'room', description: 'a room', owner, ...(members.length > 0 ? { members } : {}) }
-          : { groupname: 'group', desc: 'a group', public: true, owner, maxusers: 500, members };
-      const created = await t.api('POST', `/${res}`, { body });
-      if (created.status !== 200) throw new Error(`creating a ${res} failed: ${created.text}`);
-      return (res === 'chatrooms' ? created.body.data.id : created.body.data.groupid) as string;
-    }
+    const createRoom = (res: Resource, owner: string, members: string[]): Promise<string> =>
+      res === 'chatrooms' ? t.createRoom(owner, members) : t.createGroup(owner, members, { maxusers: 500 });
 
     interface Room {
       id: string;
@@ -77,7 +53,7 @@ describe.each(databases)('moderation (%s)', (kind) => {
       const owner = `${tag}o`;
       const members = names(`${tag}m`, nMembers);
       const outsiders = names(`${tag}x`, nOutsiders);
-      await register(t, [owner, ...members, ...outsiders]);
+      await t.createUsers(owner, ...members, ...outsiders);
       return { id: await createRoom(resource, owner, members), owner, members, outsiders };
     }
 

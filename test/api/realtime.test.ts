@@ -6,250 +6,30 @@
 // a real socket, on every database.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { AppSeed } from '../../src/config.js';
 import { databases, OTHER, startApp, type TestApp } from '../support/harness.js';
-
-interface Delivered {
-  id: string;
-  from: string;
-  to: string;
-  chat_type: string;
-  type: string;
-  body: Record<string, unknown>;
-  ext: Record<string, unknown>;
-  timestamp: number;
-}
-
-interface Frame {
-  type?: string;
-  ref?: unknown;
-  msg_id?: string;
-  code?: number;
-  error?: string;
-  error_description?: string;
-  message?: Delivered;
-  /** Set when the server sent something that is not JSON. */
-  unparsable?: string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** How long we wait for a frame that must come, and for one that must not. */
-const WAIT_MS = 5000;
-const QUIET_MS = 300;
-
-let refCounter = 0;
-const nextRef = () => `r${++refCounter}`;
-
-/** A connected device: every frame it receives is kept; `waitFor` takes the first unclaimed match. */
-class Client {
-  readonly frames: Frame[] = [];
-  private readonly claimed = new Set<number>();
-  private readonly listeners = new Set<() => boolean>();
-  readonly opened: Promise<void>;
-
-  constructor(
-    readonly user: string,
-    readonly ws: WebSocket,
-  ) {
-    ws.on('message', (data) => {
-      let frame: Frame;
-      try {
-        frame = JSON.parse(String(data)) as Frame;
-      } catch {
-        frame = { unparsable: String(data) };
-      }
-      this.frames.push(frame);
-      for (const check of [...this.listeners]) check();
-    });
-    this.opened = new Promise((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
-    });
-    // Once open, a late socket error must not become an unhandled rejection.
-    this.opened.catch(() => undefined);
-  }
-
-  waitFor(pred: (f: Frame) => boolean, what: string, timeout = WAIT_MS): Promise<Frame> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`${this.user}: timed out waiting for ${what}; received ${JSON.stringify(this.frames)}`));
-      }, timeout);
-      const check = (): boolean => {
-        for (let i = 0; i < this.frames.length; i++) {
-          if (!this.claimed.has(i) && pred(this.frames[i]!)) {
-            this.claimed.add(i);
-            clearTimeout(timer);
-            this.listeners.delete(check);
-            resolve(this.frames[i]!);
-            return true;
-          }
-        }
-        return false;
-      };
-      if (check()) return;
-      this.listeners.add(check);
-    });
-  }
-
-  /** Waits until `cond` holds (checked on every frame received). */
-  waitUntil(cond: () => boolean, what: string, timeout = WAIT_MS): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`${this.user}: timed out waiting for ${what}; received ${this.frames.length} frames`));
-      }, timeout);
-      const check = (): boolean => {
-        if (!cond()) return false;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-        return true;
-      };
-      if (check()) return;
-      this.listeners.add(check);
-    });
-  }
-
-  /** Pipelines txt sends without waiting; answers once every one has its ack or error, in send order. */
-  async sendMany(chatType: 'chat' | 'groupchat' | 'chatroom', to: string, msgs: string[]): Promise<Frame[]> {
-    const refs = msgs.map(() => nextRef());
-    msgs.forEach((msg, i) => this.ws.send(JSON.stringify({ type: 'send', ref: refs[i], chat_type: chatType, to, msg_type: 'txt', body: { msg }, ext: {} })));
-    const wanted = new Set(refs);
-    const answers = new Map<unknown, Frame>();
-    let seen = 0;
-    await this.waitUntil(() => {
-      for (; seen < this.frames.length; seen++) {
-        const f = this.frames[seen]!;
-        if ((f.type === 'ack' || f.type === 'error') && wanted.has(f.ref as string)) answers.set(f.ref, f);
-      }
-      return answers.size === refs.length;
-    }, `answers to ${refs.length} sends`, 30_000);
-    return refs.map((r) => answers.get(r)!);
-  }
-
-  /** Waits for the delivered message whose body.msg is `msg`. */
-  async message(msg: string): Promise<Delivered> {
-    const f = await this.waitFor((x) => x.type === 'message' && x.message?.body.msg === msg, `message "${msg}"`);
-    return f.message!;
-  }
-
-  /** Every message received so far, in arrival order. */
-  messages(): Delivered[] {
-    return this.frames.filter((f) => f.type === 'message').map((f) => f.message!);
-  }
-
-  /** The txt bodies received so far whose text starts with `prefix`, in arrival order. */
-  texts(prefix: string): string[] {
-    return this.messages()
-      .map((m) => m.body.msg)
-      .filter((m): m is string => typeof m === 'string' && m.startsWith(prefix));
-  }
-
-  /** Sends a raw frame (no ref added). */
-  raw(text: string): void {
-    this.ws.send(text);
-  }
-
-  /** Sends a frame with a fresh ref and answers the ack or error carrying that ref. */
-  async request(frame: Record<string, unknown>): Promise<Frame> {
-    const ref = nextRef();
-    this.ws.send(JSON.stringify({ ...frame, ref }));
-    return this.waitFor((f) => f.ref === ref && (f.type === 'ack' || f.type === 'error'), `answer to ${ref}`);
-  }
-
-  /** A txt send; answers the ack or error frame. */
-  say(chatType: 'chat' | 'groupchat' | 'chatroom', to: string, msg: string, ext: Record<string, unknown> = {}): Promise<Frame> {
-    return this.request({ type: 'send', chat_type: chatType, to, msg_type: 'txt', body: { msg }, ext });
-  }
-
-  /** A txt send that must be acknowledged; answers the message id. */
-  async sayOk(chatType: 'chat' | 'groupchat' | 'chatroom', to: string, msg: string): Promise<string> {
-    const answer = await this.say(chatType, to, msg);
-    expect(answer, JSON.stringify(answer)).toMatchObject({ type: 'ack' });
-    expect(answer.msg_id).toMatch(/^\d+$/);
-    return answer.msg_id!;
-  }
-
-  /** Nothing whose body.msg starts with `prefix` arrives within a short quiet period. */
-  async expectNothing(prefix: string): Promise<void> {
-    await sleep(QUIET_MS);
-    expect(this.texts(prefix), `${this.user} must not receive "${prefix}…"`).toEqual([]);
-  }
-}
+import { sleep } from '../support/util.js';
+import { Devices, QUIET_MS, type Client, type Frame } from '../support/ws.js';
 
 describe.each(databases)('real-time WebSocket (%s)', (kind) => {
   let t: TestApp;
+  let devices: Devices;
   let wsBase: string;
-  let appUuid: string;
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     t = await startApp(kind);
-    const addr = await t.qunliao.server.listen({ port: 0, host: '127.0.0.1' });
-    wsBase = `${addr.replace('http', 'ws')}/acme/chat/ws`;
-    appUuid = (await t.qunliao.services.apps.find('acme', 'chat'))!.uuid;
+    devices = await Devices.listen(t);
+    wsBase = devices.base;
   });
   afterAll(() => t.close());
-
-  afterEach(async () => {
-    const closing = clients.splice(0).map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-          c.ws.once('close', () => resolve());
-          if (c.ws.readyState === WebSocket.CONNECTING) c.ws.terminate();
-          else c.ws.close();
-        }),
-    );
-    await Promise.all(closing);
-  });
+  afterEach(() => devices.closeAll());
 
   // ---- helpers ----
 
-  const userToken = async (username: string, ttl?: number, app?: AppSeed): Promise<string> => {
-    const body: Record<string, unknown> = { grant_type: 'password', username, password: 'pw' };
-    if (ttl !== undefined) body.ttl = ttl;
-    const res = await t.api('POST', '/token', { body, token: null, app });
-    if (res.status !== 200) throw new Error(`token for ${username} failed: ${res.text}`);
-    return res.body.access_token as string;
-  };
-
-  const open = (user: string, url: string): Client => {
-    const c = new Client(user, new WebSocket(url));
-    clients.push(c);
-    return c;
-  };
-
+  const open = (user: string, url: string): Client => devices.open(user, url);
   /** A connected device of `user`. */
-  const connect = async (user: string): Promise<Client> => {
-    const c = open(user, `${wsBase}?access_token=${encodeURIComponent(await userToken(user))}`);
-    await c.opened;
-    return c;
-  };
-
-  /**
-   * Closes a device and waits until the server has let go of it, so that what is sent next finds
-   * the user offline (when it was their last device). Polls the server's fan-out: the only
-   * observable "the server saw the close" there is.
-   */
-  const disconnect = async (c: Client): Promise<void> => {
-    await new Promise<void>((resolve) => {
-      if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-      c.ws.once('close', () => resolve());
-      c.ws.close();
-    });
-    const stillOthers = clients.some((o) => o !== c && o.user === c.user && o.ws.readyState === WebSocket.OPEN);
-    if (!stillOthers) {
-      const deadline = Date.now() + WAIT_MS;
-      while (t.qunliao.services.fanout.isOnline(appUuid, c.user)) {
-        if (Date.now() > deadline) throw new Error(`${c.user} still online after closing`);
-        await sleep(10);
-      }
-    }
-  };
+  const connect = (user: string): Promise<Client> => devices.connect(user);
+  /** Closes a device and waits until the server has let go of it (see Devices.disconnect). */
+  const disconnect = (c: Client): Promise<void> => devices.disconnect(c);
 
   /** The upgrade must be refused with HTTP 401 (the 'unexpected-response' event of the ws client). */
   const expectRefused = async (url: string): Promise<void> => {
@@ -274,23 +54,6 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
     expect(typeof err.error_description).toBe('string');
   };
 
-  const createGroup = async (owner: string, members: string[]): Promise<string> => {
-    const res = await t.api('POST', '/chatgroups', { body: { groupname: 'g', desc: 'd', public: true, owner, members } });
-    if (res.status !== 200) throw new Error(`creating a group failed: ${res.text}`);
-    return res.body.data.groupid as string;
-  };
-
-  const createRoom = async (owner: string, members: string[]): Promise<string> => {
-    const res = await t.api('POST', '/chatrooms', { body: { name: 'r', description: 'd', owner, members } });
-    if (res.status !== 200) throw new Error(`creating a chatroom failed: ${res.text}`);
-    return res.body.data.id as string;
-  };
-
-  const admin = async (method: string, path: string, body?: unknown): Promise<void> => {
-    const res = await t.api(method, path, body === undefined ? {} : { body });
-    expect(res.status, `${method} ${path}: ${res.text}`).toBe(200);
-  };
-
   // ---- authentication ----
 
   describe('connecting', () => {
@@ -312,7 +75,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
 
     it('refuses a token with a forged signature (401)', async () => {
       await t.createUsers('auth_forged');
-      const good = await userToken('auth_forged');
+      const good = await t.userToken('auth_forged');
       // Change one character in the middle of the signature (the last one has spellings that decode alike).
       const i = good.length - 10;
       const forged = good.slice(0, i) + (good[i] === 'A' ? 'B' : 'A') + good.slice(i + 1);
@@ -321,7 +84,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
 
     it('refuses an expired token (401)', async () => {
       await t.createUsers('auth_expired');
-      const token = await userToken('auth_expired', 1);
+      const token = await t.userToken('auth_expired', 'pw', { ttl: 1 });
       await sleep(1200);
       await expectRefused(`${wsBase}?access_token=${token}`);
     });
@@ -334,7 +97,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       const otherAdmin = await t.appToken(OTHER);
       const reg = await t.api('POST', '/users', { app: OTHER, token: otherAdmin, body: [{ username: 'auth_other', password: 'pw' }] });
       expect(reg.status, reg.text).toBe(200);
-      const foreign = await userToken('auth_other', undefined, OTHER);
+      const foreign = await t.userToken('auth_other', 'pw', { app: OTHER });
       await expectRefused(`${wsBase}?access_token=${foreign}`);
     });
   });
@@ -344,7 +107,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
   describe('delivery', () => {
     it('delivers a group message to every member, with the documented shape, and to nobody else', async () => {
       await t.createUsers('dg_o', 'dg_a', 'dg_b', 'dg_n');
-      const gid = await createGroup('dg_o', ['dg_a', 'dg_b']);
+      const gid = await t.createGroup('dg_o', ['dg_a', 'dg_b']);
       const [o, a, b, n] = await Promise.all(['dg_o', 'dg_a', 'dg_b', 'dg_n'].map(connect));
 
       const before = Date.now();
@@ -373,7 +136,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
 
     it("copies a message to the sender's other devices but never to the sending device", async () => {
       await t.createUsers('dd_o', 'dd_a');
-      const gid = await createGroup('dd_o', ['dd_a']);
+      const gid = await t.createGroup('dd_o', ['dd_a']);
       const a1 = await connect('dd_a');
       const a2 = await connect('dd_a');
       const o = await connect('dd_o');
@@ -408,7 +171,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
 
     it('delivers a chatroom message to the members only', async () => {
       await t.createUsers('dr_o', 'dr_a', 'dr_b', 'dr_n');
-      const rid = await createRoom('dr_o', ['dr_a', 'dr_b']);
+      const rid = await t.createRoom('dr_o', ['dr_a', 'dr_b']);
       const [o, a, b, n] = await Promise.all(['dr_o', 'dr_a', 'dr_b', 'dr_n'].map(connect));
 
       const id = await b!.sayOk('chatroom', rid, 'dr hello');
@@ -421,7 +184,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
 
     it('keeps the order of 20 messages sent quickly from one device, and ids increase', async () => {
       await t.createUsers('do_o', 'do_a', 'do_b');
-      const gid = await createGroup('do_o', ['do_a', 'do_b']);
+      const gid = await t.createGroup('do_o', ['do_a', 'do_b']);
       const a = await connect('do_a');
       const b = await connect('do_b');
       const p = await connect('do_o');
@@ -451,7 +214,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
   describe('offline delivery', () => {
     it('delivers queued group and 1:1 messages on reconnect, oldest first and before live ones, once', async () => {
       await t.createUsers('off_o', 'off_a', 'off_b');
-      const gid = await createGroup('off_o', ['off_a', 'off_b']);
+      const gid = await t.createGroup('off_o', ['off_a', 'off_b']);
       const a = await connect('off_a');
       const b = await connect('off_b');
       await disconnect(b);
@@ -501,7 +264,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       for (let run = 0; run < 8; run++) {
         const b = `race_b${run}`;
         await t.createUsers(b);
-        const token = await userToken(b);
+        const token = await t.userToken(b);
         const prefix = `race${run} `;
         const expected = Array.from({ length: 30 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
         const sending = a.sendMany('chat', b, expected);
@@ -564,7 +327,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
 
     it('does not keep chatroom messages for offline members', async () => {
       await t.createUsers('orr_o', 'orr_a', 'orr_m');
-      const rid = await createRoom('orr_o', ['orr_a', 'orr_m']);
+      const rid = await t.createRoom('orr_o', ['orr_a', 'orr_m']);
       const a = await connect('orr_a');
       await a.sayOk('chatroom', rid, 'orr while away');
 
@@ -584,7 +347,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
     ['chatrooms', 'chatroom'],
   ] as const)('moderation in %s', (resource, chatType) => {
     const p = resource === 'chatgroups' ? 'mg' : 'mr';
-    const create = (owner: string, members: string[]) => (resource === 'chatgroups' ? createGroup(owner, members) : createRoom(owner, members));
+    const create = (owner: string, members: string[]) => (resource === 'chatgroups' ? t.createGroup(owner, members) : t.createRoom(owner, members));
 
     const expectRefusal = (answer: Frame, code: number): void => {
       expect(answer, JSON.stringify(answer)).toMatchObject({ type: 'error', code });
@@ -597,7 +360,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       const [o, m, x] = [`${p}mu_o`, `${p}mu_m`, `${p}mu_x`];
       await t.createUsers(o, m, x);
       const id = await create(o, [m, x]);
-      await admin('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 60_000 });
+      await t.apiOk('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 60_000 });
       const cm = await connect(m);
       const cx = await connect(x);
 
@@ -607,7 +370,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       await cx.sayOk(chatType, id, 'mu other');
       await cm.message('mu other');
       // Unmuted, the member speaks again.
-      await admin('DELETE', `/${resource}/${id}/mute/${m}`);
+      await t.apiOk('DELETE', `/${resource}/${id}/mute/${m}`);
       await cm.sayOk(chatType, id, 'mu again');
       await cx.message('mu again');
     });
@@ -616,9 +379,9 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       const [o, ad, w, m] = [`${p}ma_o`, `${p}ma_ad`, `${p}ma_w`, `${p}ma_m`];
       await t.createUsers(o, ad, w, m);
       const id = await create(o, [ad, w, m]);
-      await admin('POST', `/${resource}/${id}/admin`, { newadmin: ad });
-      await admin('POST', `/${resource}/${id}/white/users/${w}`);
-      await admin('POST', `/${resource}/${id}/ban`);
+      await t.apiOk('POST', `/${resource}/${id}/admin`, { newadmin: ad });
+      await t.apiOk('POST', `/${resource}/${id}/white/users/${w}`);
+      await t.apiOk('POST', `/${resource}/${id}/ban`);
       const [co, cad, cw, cm] = await Promise.all([o, ad, w, m].map(connect));
 
       expectRefusal(await cm!.say(chatType, id, 'ma plain'), 507);
@@ -633,7 +396,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       expect(co!.texts('ma plain')).toEqual([]);
 
       // Mute-all lifted: the plain member speaks.
-      await admin('DELETE', `/${resource}/${id}/ban`);
+      await t.apiOk('DELETE', `/${resource}/${id}/ban`);
       await cm!.sayOk(chatType, id, 'ma lifted');
       await co!.message('ma lifted');
     });
@@ -642,11 +405,11 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       const [o, w] = [`${p}mw_o`, `${p}mw_w`];
       await t.createUsers(o, w);
       const id = await create(o, [w]);
-      await admin('POST', `/${resource}/${id}/white/users/${w}`);
-      await admin('POST', `/${resource}/${id}/mute`, { usernames: [w], mute_duration: -1 });
+      await t.apiOk('POST', `/${resource}/${id}/white/users/${w}`);
+      await t.apiOk('POST', `/${resource}/${id}/mute`, { usernames: [w], mute_duration: -1 });
       const cw = await connect(w);
       expectRefusal(await cw.say(chatType, id, 'mw a'), 215);
-      await admin('POST', `/${resource}/${id}/ban`);
+      await t.apiOk('POST', `/${resource}/${id}/ban`);
       expectRefusal(await cw.say(chatType, id, 'mw b'), 215);
     });
 
@@ -668,7 +431,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       const cb = await connect(b);
       await cb.sayOk(chatType, id, 'bl before');
       await co.message('bl before');
-      await admin('POST', `/${resource}/${id}/blocks/users/${b}`);
+      await t.apiOk('POST', `/${resource}/${id}/blocks/users/${b}`);
       expectRefusal(await cb.say(chatType, id, 'bl after'), 210);
       // A blocked (removed) user no longer receives the room's messages either.
       await co.sayOk(chatType, id, 'bl owner');
@@ -680,7 +443,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       const [o, m] = [`${p}tm_o`, `${p}tm_m`];
       await t.createUsers(o, m);
       const id = await create(o, [m]);
-      await admin('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 1000 });
+      await t.apiOk('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 1000 });
       const cm = await connect(m);
       const co = await connect(o);
       expectRefusal(await cm.say(chatType, id, 'tm early'), 215);
@@ -694,8 +457,8 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
   describe('disabled group', () => {
     it('refuses every sender, the owner included, with 603 and delivers nothing', async () => {
       await t.createUsers('dis_o', 'dis_m');
-      const gid = await createGroup('dis_o', ['dis_m']);
-      await admin('POST', `/chatgroups/${gid}/disable`);
+      const gid = await t.createGroup('dis_o', ['dis_m']);
+      await t.apiOk('POST', `/chatgroups/${gid}/disable`);
       const co = await connect('dis_o');
       const cm = await connect('dis_m');
       for (const c of [cm, co]) {
@@ -706,7 +469,7 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       await sleep(QUIET_MS);
       expect([...co.texts('dis'), ...cm.texts('dis')]).toEqual([]);
       // Enabled again: speaking works.
-      await admin('POST', `/chatgroups/${gid}/enable`);
+      await t.apiOk('POST', `/chatgroups/${gid}/enable`);
       await cm.sayOk('groupchat', gid, 'dis enabled');
       await co.message('dis enabled');
     });

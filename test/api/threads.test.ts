@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/config.js';
 import { databases, OTHER, startApp, type Reply, type TestApp } from '../support/harness.js';
+import { expectError } from '../support/expect.js';
 
 type Sort = 'asc' | 'desc';
 
@@ -24,29 +25,13 @@ let msgSeq = 1_000_000;
 /** A parent message id never used before. */
 const nextMsgId = (): string => String(++msgSeq);
 
-function expectError(res: Reply, status: number, error: string, description?: string): void {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body).toMatchObject({ error });
-  expect(typeof res.body.exception).toBe('string');
-  expect(typeof res.body.timestamp).toBe('number');
-  expect(typeof res.body.duration).toBe('number');
-  if (description !== undefined) expect(res.body.error_description).toBe(description);
-}
-
 const expectGroupError = (res: Reply, status: number, description: string): void => expectError(res, status, 'group_error', description);
 const expectParamIllegal = (res: Reply): void => expectError(res, 400, 'param_illegal', PARAM_ILLEGAL);
 
 async function registerUsers(t: TestApp, prefix: string, n: number): Promise<string[]> {
   const names = freshNames(prefix, n);
-  for (let i = 0; i < names.length; i += 60) await t.createUsers(...names.slice(i, i + 60));
+  await t.createUsers(...names);
   return names;
-}
-
-/** A public group owned by `owner`; answers its id. */
-async function createGroup(t: TestApp, owner: string, members: string[] = []): Promise<string> {
-  const res = await t.api('POST', '/chatgroups', { body: { groupname: 'g', desc: 'd', public: true, maxusers: 200, owner, members } });
-  expect(res.status, res.text).toBe(200);
-  return res.body.data.groupid as string;
 }
 
 /** Creates a thread and answers data.thread_id (a numeric string). */
@@ -166,7 +151,7 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('POST /thread', () => {
     it("creates a thread from the seed's example: numeric group_id and msg_id, curl's form Content-Type", async () => {
       const [owner] = await registerUsers(t, 'seed', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const msg = Number(nextMsgId());
       const before = Date.now();
       const res = await t.api('POST', '/thread', {
@@ -196,7 +181,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('accepts group_id and msg_id as strings with a JSON Content-Type', async () => {
       const [owner, member] = await registerUsers(t, 'strid', 2);
-      const gid = await createGroup(t, owner!, [member!]);
+      const gid = await t.createGroup(owner!, [member!]);
       const msg = nextMsgId();
       const res = await t.api('POST', '/thread', { body: { group_id: gid, name: 'by a member', msg_id: msg, owner: member } });
       expect(res.status, res.text).toBe(200);
@@ -211,7 +196,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('takes the owner case-insensitively, as usernames are', async () => {
       const [owner] = await registerUsers(t, 'case', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const id = await createThread(t, gid, owner!.toUpperCase());
       expect(await members(id)).toEqual([owner]);
       expect(await joined(owner!)).toEqual([id]);
@@ -219,7 +204,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('accepts a 64-character Chinese name and refuses 65 characters, creating nothing', async () => {
       const [owner] = await registerUsers(t, 'name', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const name64 = '子'.repeat(64);
       const id = await createThread(t, gid, owner!, name64);
       const list = await t.api('GET', userPath(owner!));
@@ -234,7 +219,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('refuses a missing field or a wrong type with 400 param_illegal, creating nothing', async () => {
       const [owner] = await registerUsers(t, 'bad', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const before = await appThreads();
       const good = { group_id: gid, name: 'n', msg_id: nextMsgId(), owner };
       const without = (key: string): Record<string, unknown> => Object.fromEntries(Object.entries(good).filter(([k]) => k !== key));
@@ -269,7 +254,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('refuses an owner who is not a member of the group with 404 "user not in group."', async () => {
       const [owner, outsider] = await registerUsers(t, 'notin', 2);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       expectGroupError(await t.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: nextMsgId(), owner: outsider } }), 404, 'user not in group.');
       expectGroupError(await t.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: nextMsgId(), owner: 'nosuchuser' } }), 404, 'user not in group.');
       expect(await joined(outsider!)).toEqual([]);
@@ -286,7 +271,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('refuses a disabled group with 403 forbidden_op, and creates once it is enabled', async () => {
       const [owner] = await registerUsers(t, 'dis', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       expect((await t.api('POST', `/chatgroups/${gid}/disable`)).status).toBe(200);
       expectError(await t.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: nextMsgId(), owner } }), 403, 'forbidden_op');
       expect(await joined(owner!)).toEqual([]);
@@ -297,7 +282,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('allows one thread per parent message, whether msg_id is sent as a number or a string', async () => {
       const [owner, member] = await registerUsers(t, 'once', 2);
-      const gid = await createGroup(t, owner!, [member!]);
+      const gid = await t.createGroup(owner!, [member!]);
       const msg = nextMsgId();
       const id = await createThread(t, gid, owner!, 'first', Number(msg));
       for (const [m, who] of [
@@ -315,7 +300,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('creates exactly one thread when the same message is used concurrently', async () => {
       const owners = await registerUsers(t, 'race', 6);
-      const gid = await createGroup(t, owners[0]!, owners.slice(1));
+      const gid = await t.createGroup(owners[0]!, owners.slice(1));
       const msg = nextMsgId();
       const results = await Promise.all(owners.map((owner) => t.api('POST', '/thread', { body: { group_id: gid, name: 'r', msg_id: msg, owner } })));
       const ok = results.filter((r) => r.status === 200);
@@ -327,7 +312,7 @@ describe.each(databases)('threads (%s)', (kind) => {
     });
     it('answers a long string msg_id without a server error, the same on every database', async () => {
       const [owner] = await registerUsers(t, 'longmsg', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const msg = '9'.repeat(100);
       const res = await t.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: msg, owner } });
       expect(res.status, res.text).toBeLessThan(500);
@@ -343,7 +328,7 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('PUT /thread/{id}', () => {
     it('renames the thread and answers data.name (also with the form Content-Type of the seed curl)', async () => {
       const [owner] = await registerUsers(t, 'ren', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const id = await createThread(t, gid, owner!, 'old');
       const res = await t.api('PUT', `/thread/${id}`, { body: { name: 'test4' } });
       expect(res.status, res.text).toBe(200);
@@ -358,7 +343,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('accepts 64 Chinese characters and refuses 65 with "thread name limit reached.", keeping the name', async () => {
       const [owner] = await registerUsers(t, 'renlen', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const id = await createThread(t, gid, owner!, 'keep');
       const res64 = await t.api('PUT', `/thread/${id}`, { body: { name: '区'.repeat(64) } });
       expect(res64.status, res64.text).toBe(200);
@@ -369,7 +354,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('refuses a missing or non-string name with 400 param_illegal', async () => {
       const [owner] = await registerUsers(t, 'renbad', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const id = await createThread(t, gid, owner!, 'same');
       for (const body of [{}, { name: 5 }, { name: null }, { title: 'x' }, ['x']]) expectParamIllegal(await t.api('PUT', `/thread/${id}`, { body }));
       expectParamIllegal(await t.api('PUT', `/thread/${id}`));
@@ -384,7 +369,7 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('DELETE /thread/{id}', () => {
     it('deletes the thread: data.status "ok", gone from every list, then 404 "thread not found."', async () => {
       const [owner, member] = await registerUsers(t, 'del', 2);
-      const gid = await createGroup(t, owner!, [member!]);
+      const gid = await t.createGroup(owner!, [member!]);
       const id = await createThread(t, gid, owner!);
       const keep = await createThread(t, gid, owner!);
       await addThreadMembers(t, id, [member!]);
@@ -413,7 +398,7 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('thread members', () => {
     it('adds members (data.status "ok"), lists them in join order, ignores a repeat', async () => {
       const [owner, a, b, c] = await registerUsers(t, 'mem', 4);
-      const gid = await createGroup(t, owner!, [a!, b!, c!]);
+      const gid = await t.createGroup(owner!, [a!, b!, c!]);
       const id = await createThread(t, gid, owner!);
       const res = await t.api('POST', membersPath(id), { body: { usernames: [b, a] } });
       expect(res.status, res.text).toBe(200);
@@ -433,7 +418,7 @@ describe.each(databases)('threads (%s)', (kind) => {
     it('accepts 10 usernames and refuses 11 with "request body reaches limit.", adding nobody', async () => {
       const users = await registerUsers(t, 'ten', 12);
       const [owner, ...rest] = users;
-      const gid = await createGroup(t, owner!, rest);
+      const gid = await t.createGroup(owner!, rest);
       const id = await createThread(t, gid, owner!);
       expectGroupError(await t.api('POST', membersPath(id), { body: { usernames: rest.slice(0, 11) } }), 400, 'request body reaches limit.');
       expect(await members(id)).toEqual([owner]);
@@ -445,7 +430,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('refuses users who are not members of the group with 404 "user not in group."', async () => {
       const [owner, member, outsider] = await registerUsers(t, 'memout', 3);
-      const gid = await createGroup(t, owner!, [member!]);
+      const gid = await t.createGroup(owner!, [member!]);
       const id = await createThread(t, gid, owner!);
       expectGroupError(await t.api('POST', membersPath(id), { body: { usernames: [outsider] } }), 404, 'user not in group.');
       expectGroupError(await t.api('POST', membersPath(id), { body: { usernames: [member, outsider] } }), 404, 'user not in group.');
@@ -458,7 +443,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('refuses a missing or malformed usernames list with 400 param_illegal', async () => {
       const [owner, member] = await registerUsers(t, 'membad', 2);
-      const gid = await createGroup(t, owner!, [member!]);
+      const gid = await t.createGroup(owner!, [member!]);
       const id = await createThread(t, gid, owner!);
       for (const body of [{}, { usernames: member }, { usernames: [1] }, { users: [member] }, [member]]) {
         expectParamIllegal(await t.api('POST', membersPath(id), { body }));
@@ -470,7 +455,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('removes members with a JSON body on DELETE: one {result, user} per user', async () => {
       const [owner, a, b, c] = await registerUsers(t, 'memdel', 4);
-      const gid = await createGroup(t, owner!, [a!, b!, c!]);
+      const gid = await t.createGroup(owner!, [a!, b!, c!]);
       const id = await createThread(t, gid, owner!);
       await addThreadMembers(t, id, [a!, b!]);
       const res = await t.api('DELETE', membersPath(id), { body: { usernames: [a, c] } });
@@ -499,7 +484,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('takes limit 1..50 on the member list', async () => {
       const [owner] = await registerUsers(t, 'memlim', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const id = await createThread(t, gid, owner!);
       for (const limit of ['51', '0', '1000']) expectGroupError(await t.api('GET', `${membersPath(id)}?limit=${limit}`), 400, 'query param reaches limit.');
       for (const limit of ['1', '50']) expect(affiliations(await t.api('GET', `${membersPath(id)}?limit=${limit}`))).toEqual([owner]);
@@ -508,7 +493,7 @@ describe.each(databases)('threads (%s)', (kind) => {
     it('walks the member list with limit 3 to the end, each member once, in join order', async () => {
       const users = await registerUsers(t, 'mwalk', 12);
       const [owner, ...rest] = users;
-      const gid = await createGroup(t, owner!, rest);
+      const gid = await t.createGroup(owner!, rest);
       const id = await createThread(t, gid, owner!);
       for (const u of rest) await addThreadMembers(t, id, [u]);
       const expected = [owner!, ...rest];
@@ -523,7 +508,7 @@ describe.each(databases)('threads (%s)', (kind) => {
       const [owner, ...rest] = users;
       const initial = rest.slice(0, 11);
       const extras = rest.slice(11);
-      const gid = await createGroup(t, owner!, rest);
+      const gid = await t.createGroup(owner!, rest);
       const id = await createThread(t, gid, owner!);
       for (const u of initial) await addThreadMembers(t, id, [u]);
       const order = [owner!, ...initial];
@@ -569,8 +554,8 @@ describe.each(databases)('threads (%s)', (kind) => {
      */
     async function joinedFixture(prefix: string) {
       const [owner, walker] = await registerUsers(t, prefix, 2);
-      const g1 = await createGroup(t, owner!, [walker!]);
-      const g2 = await createGroup(t, owner!, [walker!]);
+      const g1 = await t.createGroup(owner!, [walker!]);
+      const g2 = await t.createGroup(owner!, [walker!]);
       const inG1: string[] = [];
       for (let i = 0; i < 10; i++) inG1.push(await createThread(t, g1, owner!, `g1-${i}`));
       const inG2: string[] = [];
@@ -583,7 +568,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('lists entities {name, owner, id, msgId, groupId, created}, newest join first by default', async () => {
       const [owner, walker] = await registerUsers(t, 'shape', 2);
-      const gid = await createGroup(t, owner!, [walker!]);
+      const gid = await t.createGroup(owner!, [walker!]);
       const msg = nextMsgId();
       const first = await createThread(t, gid, owner!, 'first', msg);
       const second = await createThread(t, gid, walker!, 'second');
@@ -603,7 +588,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('answers an empty list without a cursor for a user in no thread', async () => {
       const [owner, idle] = await registerUsers(t, 'idle', 2);
-      const gid = await createGroup(t, owner!, [idle!]);
+      const gid = await t.createGroup(owner!, [idle!]);
       await createThread(t, gid, owner!);
       for (const path of [userPath(idle!), groupUserPath(gid, idle!)]) {
         const res = await t.api('GET', path);
@@ -615,7 +600,7 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('takes limit 1..50 and refuses 51 with "query param reaches limit."', async () => {
       const [owner] = await registerUsers(t, 'ulim', 1);
-      const gid = await createGroup(t, owner!);
+      const gid = await t.createGroup(owner!);
       const id = await createThread(t, gid, owner!);
       for (const path of [userPath(owner!), groupUserPath(gid, owner!)]) {
         for (const limit of ['51', '0', '100']) expectGroupError(await t.api('GET', `${path}?limit=${limit}`), 400, 'query param reaches limit.');
@@ -704,8 +689,8 @@ describe.each(databases)('threads (%s)', (kind) => {
       a = await startApp(kind);
       const [o, m] = await registerUsers(a, 'app', 2);
       owner = o!;
-      g1 = await createGroup(a, owner, [m!]);
-      g2 = await createGroup(a, m!, [owner]);
+      g1 = await a.createGroup(owner, [m!]);
+      g2 = await a.createGroup(m!, [owner]);
     });
     afterAll(() => a.close());
 
@@ -805,7 +790,7 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('disabled groups', () => {
     it("forbids renaming, deleting and member changes of a disabled group's threads (403), until enabled", async () => {
       const [owner, a, b] = await registerUsers(t, 'off', 3);
-      const gid = await createGroup(t, owner!, [a!, b!]);
+      const gid = await t.createGroup(owner!, [a!, b!]);
       const id = await createThread(t, gid, owner!, 'before');
       await addThreadMembers(t, id, [a!]);
       const disabled = await t.api('POST', `/chatgroups/${gid}/disable`);
@@ -836,8 +821,8 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('cascades', () => {
     it("dissolving a group deletes its threads, and only its threads", async () => {
       const [owner, u] = await registerUsers(t, 'diss', 2);
-      const g1 = await createGroup(t, owner!, [u!]);
-      const g2 = await createGroup(t, owner!, [u!]);
+      const g1 = await t.createGroup(owner!, [u!]);
+      const g2 = await t.createGroup(owner!, [u!]);
       const t1 = await createThread(t, g1, owner!);
       const t2 = await createThread(t, g1, u!);
       const t3 = await createThread(t, g2, owner!);
@@ -863,8 +848,8 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it("removing a user from a group removes them from that group's threads only", async () => {
       const [owner, u, v, w] = await registerUsers(t, 'leave', 4);
-      const g1 = await createGroup(t, owner!, [u!, v!, w!]);
-      const g2 = await createGroup(t, owner!, [u!]);
+      const g1 = await t.createGroup(owner!, [u!, v!, w!]);
+      const g2 = await t.createGroup(owner!, [u!]);
       const t1 = await createThread(t, g1, owner!);
       const t2 = await createThread(t, g1, owner!);
       const t3 = await createThread(t, g2, owner!);
@@ -899,8 +884,8 @@ describe.each(databases)('threads (%s)', (kind) => {
 
     it('deleting a user removes their thread memberships (and the threads of groups they owned)', async () => {
       const [owner, u, w] = await registerUsers(t, 'gone', 3);
-      const g1 = await createGroup(t, owner!, [u!, w!]);
-      const owned = await createGroup(t, u!, [owner!]);
+      const g1 = await t.createGroup(owner!, [u!, w!]);
+      const owned = await t.createGroup(u!, [owner!]);
       const t1 = await createThread(t, g1, owner!);
       const t2 = await createThread(t, g1, w!);
       const inOwned = await createThread(t, owned, owner!);
@@ -926,7 +911,7 @@ describe.each(databases)('threads (%s)', (kind) => {
   describe('app isolation', () => {
     it("another app's token cannot see or change the thread", async () => {
       const [owner, member] = await registerUsers(t, 'iso', 2);
-      const gid = await createGroup(t, owner!, [member!]);
+      const gid = await t.createGroup(owner!, [member!]);
       const id = await createThread(t, gid, owner!, 'mine');
       await addThreadMembers(t, id, [member!]);
       const other = await t.appToken(OTHER);
@@ -973,7 +958,7 @@ describe.each(databases)('threads (%s)', (kind) => {
       const l = await startApp(kind, { limits: { ...defaultLimits, threadsPerApp: 3, threadsPerUser: 2 } });
       try {
         const [a, b, c] = await registerUsers(l, 'lim', 3);
-        const gid = await createGroup(l, a!, [b!, c!]);
+        const gid = await l.createGroup(a!, [b!, c!]);
         const all = (): Promise<string[]> => readAll(l, '/thread', entityIds, 'asc');
         const joinedIn = (u: string): Promise<string[]> => readAll(l, userPath(u), entityIds, 'asc');
         const create = (owner: string): Promise<Reply> => l.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: nextMsgId(), owner } });
@@ -1030,7 +1015,7 @@ describe.each(databases)('threads (%s)', (kind) => {
       const l = await startApp(kind, { limits: { ...defaultLimits, threadsPerApp: 3 } });
       try {
         const owners = await registerUsers(l, 'climapp', 10);
-        const gid = await createGroup(l, owners[0]!, owners.slice(1));
+        const gid = await l.createGroup(owners[0]!, owners.slice(1));
         const results = await Promise.all(owners.map((owner) => l.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: nextMsgId(), owner } })));
         const created = results.filter((r) => r.status === 200).map((r) => r.body.data.thread_id as string);
         for (const r of results.filter((x) => x.status !== 200)) expectGroupError(r, 403, 'thread number has reached limit.');
@@ -1045,7 +1030,7 @@ describe.each(databases)('threads (%s)', (kind) => {
       const l = await startApp(kind, { limits: { ...defaultLimits, threadsPerUser: 2 } });
       try {
         const [busy] = await registerUsers(l, 'climown', 1);
-        const gid = await createGroup(l, busy!);
+        const gid = await l.createGroup(busy!);
         const creates = await Promise.all(
           Array.from({ length: 6 }, () => l.api('POST', '/thread', { body: { group_id: gid, name: 'n', msg_id: nextMsgId(), owner: busy } })),
         );
@@ -1062,7 +1047,7 @@ describe.each(databases)('threads (%s)', (kind) => {
       const l = await startApp(kind, { limits: { ...defaultLimits, threadsPerUser: 2 } });
       try {
         const [joiner, ...owners] = await registerUsers(l, 'climadd', 6);
-        const gid = await createGroup(l, owners[0]!, [joiner!, ...owners.slice(1)]);
+        const gid = await l.createGroup(owners[0]!, [joiner!, ...owners.slice(1)]);
         const threads: string[] = [];
         for (const o of owners) threads.push(await createThread(l, gid, o));
         const adds = await Promise.all(threads.map((id) => l.api('POST', membersPath(id), { body: { usernames: [joiner] } })));
@@ -1081,7 +1066,7 @@ describe.each(databases)('threads (%s)', (kind) => {
       const l = await startApp(kind, { limits: { ...defaultLimits, threadsPerUser: 2 } });
       try {
         const [full, other] = await registerUsers(l, 'limre', 2);
-        const gid = await createGroup(l, full!, [other!]);
+        const gid = await l.createGroup(full!, [other!]);
         const t1 = await createThread(l, gid, full!);
         const t2 = await createThread(l, gid, full!);
         // `full` has joined 2 threads, t1 among them: naming them again in t1 joins nothing new.

@@ -207,12 +207,10 @@ describe.each(databases)('POST /token (%s)', (kind) => {
     const describeToken = async (tok: string) => (await t.api('GET', '/users', { token: tok })).body.error_description as string;
     const LIVE = /^Subject does not have permission/;
     const REVOKED = 'Unable to authenticate (OAuth)';
-    const userToken = async (username: string, password = 'pw') =>
-      (await token({ grant_type: 'password', username, password })).body.access_token as string;
 
     it("a deleted user's token stops working", async () => {
       await t.createUsers('frank');
-      const tok = await userToken('frank');
+      const tok = await t.userToken('frank');
       expect(await describeToken(tok)).toMatch(LIVE);
       expect((await t.api('DELETE', '/users/frank')).status).toBe(200);
       expect(await describeToken(tok)).toBe(REVOKED);
@@ -223,23 +221,23 @@ describe.each(databases)('POST /token (%s)', (kind) => {
 
     it("a deactivated user's token stops working, and cannot be renewed until activated", async () => {
       await t.createUsers('gina');
-      const tok = await userToken('gina');
+      const tok = await t.userToken('gina');
       expect((await t.api('POST', '/users/gina/deactivate')).status).toBe(200);
       expect(await describeToken(tok)).toBe(REVOKED);
       const again = await token({ grant_type: 'password', username: 'gina', password: 'pw' });
       expect(again.status).toBe(400);
       expect(again.body).toMatchObject({ error: 'invalid_grant', error_description: 'user not activated' });
       expect((await t.api('POST', '/users/gina/activate')).status).toBe(200);
-      expect(await describeToken(await userToken('gina'))).toMatch(LIVE);
+      expect(await describeToken(await t.userToken('gina'))).toMatch(LIVE);
     });
 
     it('a password change ends the old password and the tokens issued before it', async () => {
       await t.createUsers('hank');
-      const tok = await userToken('hank');
+      const tok = await t.userToken('hank');
       expect((await t.api('PUT', '/users/hank/password', { body: { newpassword: 'fresh' } })).status).toBe(200);
       expect(await describeToken(tok)).toBe(REVOKED);
       expect((await token({ grant_type: 'password', username: 'hank', password: 'pw' })).status).toBe(400);
-      expect(await describeToken(await userToken('hank', 'fresh'))).toMatch(LIVE);
+      expect(await describeToken(await t.userToken('hank', 'fresh'))).toMatch(LIVE);
     });
 
     it('tokens survive a restart of the server', async () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { defaultLimits, type AppSeed, type Config } from '../../src/config.js';
 import { createQunliao, type Qunliao } from '../../src/app.js';
 
@@ -49,7 +50,18 @@ export interface TestApp {
   /** Path under /{org}/{app} of MAIN (or options.app), with the admin token unless `token` is given. */
   api(method: string, pathUnderApp: string, options?: RequestOptions): Promise<Reply>;
   appToken(app?: AppSeed): Promise<string>;
+  /** A password-grant token of a user of MAIN (or options.app). */
+  userToken(username: string, password?: string, options?: { ttl?: number; app?: AppSeed }): Promise<string>;
+  /** Registers users with password 'pw', in batches of at most 60 (the registration limit). */
   createUsers(...names: string[]): Promise<void>;
+  /** Registers fresh users `{prefix}{n}`, one per prefix (n counts up across the test file), and answers their names. */
+  makeUsers<T extends string[]>(...prefixes: T): Promise<{ [K in keyof T]: string }>;
+  /** Creates a public group (groupname 'g', desc 'd'; `extra` adds to or overrides the body) and answers its id. */
+  createGroup(owner: string, members?: string[], extra?: Record<string, unknown>): Promise<string>;
+  /** Creates a chatroom (name 'r', description 'd'; `extra` adds to or overrides the body) and answers its id. */
+  createRoom(owner: string, members?: string[], extra?: Record<string, unknown>): Promise<string>;
+  /** An admin request (as `api`) that must answer 200. */
+  apiOk(method: string, pathUnderApp: string, body?: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +80,9 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     ...overrides,
   };
 }
+
+/** The n of makeUsers' names: one count for every app of a test file, so names never repeat in it. */
+let userSeq = 0;
 
 export async function startApp(kind: DbKind, overrides: Partial<Config> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunliao-test-'));
@@ -119,9 +134,38 @@ export async function startApp(kind: DbKind, overrides: Partial<Config> = {}): P
       const token = options.token === undefined ? adminToken : options.token;
       return request(method, `/${app.org}/${app.app}${pathUnderApp}`, { ...options, token });
     },
+    async userToken(username, password = 'pw', { ttl, app } = {}) {
+      const body: Record<string, unknown> = { grant_type: 'password', username, password };
+      if (ttl !== undefined) body.ttl = ttl;
+      const res = await testApp.api('POST', '/token', { body, token: null, app });
+      if (res.status !== 200) throw new Error(`token for ${username} failed: ${res.text}`);
+      return res.body.access_token as string;
+    },
     async createUsers(...names) {
-      const res = await testApp.api('POST', '/users', { body: names.map((username) => ({ username, password: 'pw' })) });
-      if (res.status !== 200) throw new Error(`creating users failed: ${res.text}`);
+      for (let i = 0; i < names.length; i += 60) {
+        const batch = names.slice(i, i + 60);
+        const res = await testApp.api('POST', '/users', { body: batch.map((username) => ({ username, password: 'pw' })) });
+        if (res.status !== 200) throw new Error(`creating users failed: ${res.text}`);
+      }
+    },
+    async makeUsers<T extends string[]>(...prefixes: T) {
+      const made = prefixes.map((p) => `${p}${++userSeq}`);
+      await testApp.createUsers(...made);
+      return made as { [K in keyof T]: string };
+    },
+    async createGroup(owner, members = [], extra = {}) {
+      const res = await testApp.api('POST', '/chatgroups', { body: { groupname: 'g', desc: 'd', public: true, owner, members, ...extra } });
+      if (res.status !== 200) throw new Error(`creating a group failed: ${res.text}`);
+      return res.body.data.groupid as string;
+    },
+    async createRoom(owner, members = [], extra = {}) {
+      const res = await testApp.api('POST', '/chatrooms', { body: { name: 'r', description: 'd', owner, members, ...extra } });
+      if (res.status !== 200) throw new Error(`creating a chatroom failed: ${res.text}`);
+      return res.body.data.id as string;
+    },
+    async apiOk(method, pathUnderApp, body) {
+      const res = await testApp.api(method, pathUnderApp, body === undefined ? {} : { body });
+      expect(res.status, `${method} ${pathUnderApp}: ${res.text}`).toBe(200);
     },
     async close() {
       await qunliao.server.close();
