@@ -6,7 +6,7 @@ import type { GroupsRepository } from '../store/groups.js';
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { fail } from './errors.js';
-import { charLength, objectBody, stringArray, type Fields } from './fields.js';
+import { objectBody, optionalString } from './fields.js';
 import type { GroupDetails, GroupsService } from './groups.js';
 
 const NAME_MAX = 128;
@@ -14,14 +14,6 @@ const DESCRIPTION_MAX = 512;
 const CUSTOM_MAX_BYTES = 8 * 1024;
 const DEFAULT_MAXUSERS = 1000;
 const MODIFIABLE = new Set(['name', 'description', 'maxusers', 'custom', 'newowner']);
-
-function text(f: Fields, key: string, max: number, count: (s: string) => number, tooLong: () => never): string | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') fail('groupInvalidParameter', { message: `${key} must be a string` });
-  if (count(v) > max) tooLong();
-  return v;
-}
 
 export class ChatroomsService {
   constructor(
@@ -32,32 +24,18 @@ export class ChatroomsService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private parseMaxUsers(v: unknown): number | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('groupInvalidParameter', { message: 'maxusers must be a positive integer' });
-    if (v > this.limits.chatroomMaxUsers) fail('groupMaxUsersTooLarge', { max: this.limits.chatroomMaxUsers });
-    return v;
-  }
-
   /** POST /chatrooms */
   async create(app: App, body: unknown): Promise<string> {
     const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
-    const name = text(f, 'name', NAME_MAX, charLength, () => fail('roomTitleTooLong', { max: NAME_MAX }));
+    const name = optionalString(f, 'name', NAME_MAX, () => fail('roomTitleTooLong', { max: NAME_MAX }));
     if (name === undefined || name === '') fail('roomNameRequired');
-    const description = text(f, 'description', DESCRIPTION_MAX, charLength, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
+    const description = optionalString(f, 'description', DESCRIPTION_MAX, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
     if (description === undefined) fail('groupFieldRequired', { field: 'description' });
     if (typeof f.owner !== 'string' || f.owner === '') fail('groupFieldRequired', { field: 'owner' });
     const owner = f.owner.toLowerCase();
-    const custom = text(f, 'custom', CUSTOM_MAX_BYTES, Buffer.byteLength, () => fail('groupInvalidParameter', { message: 'custom length is too big' })) ?? '';
-    const maxusers = this.parseMaxUsers(f.maxusers) ?? DEFAULT_MAXUSERS;
-    const members =
-      f.members === undefined || f.members === null
-        ? []
-        : [...new Set(stringArray(f.members, 'groupInvalidParameter', { message: 'members must be an array of usernames' }).map((m) => m.toLowerCase()))].filter(
-            (m) => m !== owner,
-          );
-    if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
-    await this.members.requireUsers(app, [owner, ...members]);
+    const custom = optionalString(f, 'custom', CUSTOM_MAX_BYTES, () => fail('groupInvalidParameter', { message: 'custom length is too big' }), Buffer.byteLength) ?? '';
+    const maxusers = this.members.parseMaxUsers(f.maxusers) ?? DEFAULT_MAXUSERS;
+    const members = await this.members.initialMembers(app, f.members, owner, maxusers);
     return this.members.insertRoom(
       app,
       { name, description, avatar: '', public: 1, membersonly: 0, allowinvites: 0, invite_need_confirm: 0, maxusers, custom },
@@ -104,10 +82,10 @@ export class ChatroomsService {
       changes[column] = value;
       result[field] = true;
     };
-    set('name', 'groupname', text(f, 'name', NAME_MAX, charLength, () => fail('roomTitleTooLong', { max: NAME_MAX })));
-    set('description', 'description', text(f, 'description', DESCRIPTION_MAX, charLength, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX })));
-    set('custom', 'custom', text(f, 'custom', CUSTOM_MAX_BYTES, Buffer.byteLength, () => fail('groupInvalidParameter', { message: 'custom length is too big' })));
-    const maxusers = this.parseMaxUsers(f.maxusers);
+    set('name', 'groupname', optionalString(f, 'name', NAME_MAX, () => fail('roomTitleTooLong', { max: NAME_MAX })));
+    set('description', 'description', optionalString(f, 'description', DESCRIPTION_MAX, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX })));
+    set('custom', 'custom', optionalString(f, 'custom', CUSTOM_MAX_BYTES, () => fail('groupInvalidParameter', { message: 'custom length is too big' }), Buffer.byteLength));
+    const maxusers = this.members.parseMaxUsers(f.maxusers);
     set('maxusers', 'maxusers', maxusers);
     if (Object.keys(changes).length > 0) {
       const update = { ...changes, modified: this.now() };

@@ -1,5 +1,5 @@
 // Reading request fields in services: each check names the documented error to raise.
-import { DomainError, type ErrorCode, type ErrorParams } from './errors.js';
+import { DomainError, fail, type ErrorCode, type ErrorParams } from './errors.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -25,4 +25,21 @@ export function stringArray(value: unknown, code: ErrorCode, params: ErrorParams
 /** A comma list from a URL segment ("u1,u2" or "u1%2Cu2", already decoded), without empties or repeats. */
 export function commaList(segment: string): string[] {
   return [...new Set(segment.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
+}
+
+/** An optional string field of at most `max` (counted by `count`); `tooLong` raises the documented error. */
+export function optionalString(f: Fields, key: string, max: number, tooLong: () => never, count = charLength): string | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') fail('groupInvalidParameter', { message: `${key} must be a string` });
+  if (count(v) > max) tooLong();
+  return v;
+}
+
+/** An optional boolean field (JSON true/false only). */
+export function optionalBool(f: Fields, key: string): boolean | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') fail('groupInvalidParameter', { message: `${key} must be true or false` });
+  return v;
 }

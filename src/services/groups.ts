@@ -17,7 +17,7 @@ import type { BlobStore } from '../blobs/index.js';
 import type { ModerationRepository } from '../store/moderation.js';
 import { fail } from './errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { charLength, commaList, objectBody, stringArray, type Fields } from './fields.js';
+import { charLength, commaList, objectBody, optionalBool, optionalString, stringArray } from './fields.js';
 import { isNumericId, numericId } from './ids.js';
 
 const NAME_MAX = 128;
@@ -105,21 +105,6 @@ export interface RemoveResult {
 
 const bool = (n: number): boolean => n === 1;
 
-function optionalString(f: Fields, key: string, max: number, tooLong: () => never, count = charLength): string | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') fail('groupInvalidParameter', { message: `${key} must be a string` });
-  if (count(v) > max) tooLong();
-  return v;
-}
-
-function optionalBool(f: Fields, key: string): boolean | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') fail('groupInvalidParameter', { message: `${key} must be true or false` });
-  return v;
-}
-
 export class GroupsService {
   constructor(
     private readonly groups: GroupsRepository,
@@ -183,14 +168,7 @@ export class GroupsService {
     const allowinvites = optionalBool(f, 'allowinvites') ?? false;
     const inviteNeedConfirm = optionalBool(f, 'invite_need_confirm') ?? true;
     const maxusers = this.parseMaxUsers(f.maxusers) ?? DEFAULT_MAXUSERS;
-    const members =
-      f.members === undefined || f.members === null
-        ? []
-        : [...new Set(stringArray(f.members, 'groupInvalidParameter', { message: 'members must be an array of usernames' }).map((m) => m.toLowerCase()))].filter(
-            (m) => m !== owner,
-          );
-    if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
-    await this.requireUsers(app, [owner, ...members]);
+    const members = await this.initialMembers(app, f.members, owner, maxusers);
 
     return this.insertRoom(
       app,
@@ -208,6 +186,22 @@ export class GroupsService {
       owner,
       members,
     );
+  }
+
+  /**
+   * The `members` of a create request besides the owner: existing users, lower-cased, without
+   * repeats, fitting in `maxusers` together with the owner (who must exist too).
+   */
+  async initialMembers(app: App, raw: unknown, owner: string, maxusers: number): Promise<string[]> {
+    const members =
+      raw === undefined || raw === null
+        ? []
+        : [...new Set(stringArray(raw, 'groupInvalidParameter', { message: 'members must be an array of usernames' }).map((m) => m.toLowerCase()))].filter(
+            (m) => m !== owner,
+          );
+    if (members.length + 1 > maxusers) fail('groupMembersExceedMax');
+    await this.requireUsers(app, [owner, ...members]);
+    return members;
   }
 
   /**
@@ -235,7 +229,8 @@ export class GroupsService {
     }
   }
 
-  private parseMaxUsers(v: unknown): number | undefined {
+  /** `maxusers`: a positive integer (a numeric string too) up to this kind's cap. */
+  parseMaxUsers(v: unknown): number | undefined {
     if (v === undefined || v === null) return undefined;
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail('groupInvalidParameter', { message: 'maxusers must be a positive integer' });
