@@ -22,6 +22,7 @@ import websocket from '@fastify/websocket';
 import { InProcessFanout } from './coord/fanout.js';
 import multipart from '@fastify/multipart';
 import { LocalBlobStore } from './blobs/local.js';
+import { Redis } from 'ioredis';
 
 const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
 
@@ -70,7 +71,16 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   registerBodyParsers(server);
   registerFallbacks(server);
   registerContext(server, services);
-  if (config.rateLimit === 'easemob') await registerRateLimit(server);
+  if (config.rateLimit === 'easemob') {
+    const redis = config.redis ? new Redis(config.redis, { maxRetriesPerRequest: 1 }) : undefined;
+    if (redis) {
+      redis.on('error', (err) => server.log.warn({ err }, 'redis'));
+      server.addHook('onClose', async () => {
+        redis.disconnect();
+      });
+    }
+    await registerRateLimit(server, redis);
+  }
   // Shared-file uploads; the size limit is applied per request while streaming.
   await server.register(multipart);
   await server.register(websocket, { options: { maxPayload: 64 * 1024 } });

@@ -86,6 +86,8 @@ export interface Config {
   db: DatabaseConfig;
   apps: AppSeed[];
   rateLimit: 'easemob' | 'off';
+  /** Redis URL: rate-limit counters shared by every process using it. Unset → in-process counters. */
+  redis?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** scrypt cost parameter N for passwords and client secrets (a power of two). */
   scryptCost: number;
@@ -111,6 +113,7 @@ const settings = {
   db: { env: 'QUNLIAO_DB', flag: 'db' },
   apps: { env: 'QUNLIAO_APPS', flag: 'apps' },
   rateLimit: { env: 'QUNLIAO_RATE_LIMIT', flag: 'rate-limit' },
+  redis: { env: 'QUNLIAO_REDIS', flag: 'redis' },
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
@@ -229,6 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     dataDir,
     db: databaseFrom(db.value, dataDir, db.key),
     apps: value('apps', [] as AppSeed[], (k, raw) => parseApps(raw, k)),
+    redis: value('redis', undefined as string | undefined, (k, raw) => {
+      if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(k, `"${raw}" is not a redis:// or rediss:// URL`);
+      return raw;
+    }),
     rateLimit: value('rateLimit', defaults.rateLimit as Config['rateLimit'], (k, raw) => oneOf(k, raw, ['easemob', 'off'] as const)),
     logLevel: value('logLevel', defaults.logLevel as Config['logLevel'], (k, raw) =>
       oneOf(k, raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

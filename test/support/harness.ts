@@ -17,6 +17,12 @@ if (process.env.CI && !PG_URL) {
   throw new Error('CI is set but QUNLIAO_TEST_PG_URL is not: the PostgreSQL suite must run in CI');
 }
 
+/** Redis for the shared rate-limit suite; required in CI as PostgreSQL is. */
+export const redisUrl = process.env.QUNLIAO_TEST_REDIS_URL || undefined;
+if (process.env.CI && !redisUrl) {
+  throw new Error('CI is set but QUNLIAO_TEST_REDIS_URL is not: the Redis suite must run in CI');
+}
+
 /** Every database the API suites run on. */
 export const databases: DbKind[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ port: 7000, host: '0.0.0.0', dataDir: '/tmp/q', rateLimit: 'off' });
     expect(c.db).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/db' });
     expect(loadConfig({ QUNLIAO_DATA_DIR: '/srv/q' }, []).db).toEqual({ kind: 'sqlite', file: '/srv/q/qunliao.sqlite' });
+    expect(loadConfig({ QUNLIAO_REDIS: 'redis://127.0.0.1:6379/2' }, []).redis).toBe('redis://127.0.0.1:6379/2');
+    expect(loadConfig({}, []).redis).toBeUndefined();
   });
 
   it.each([
@@ -26,6 +28,7 @@ describe('loadConfig', () => {
     [{ QUNLIAO_APPS: 'org-app:id:secret' }, 'QUNLIAO_APPS'],
     [{ QUNLIAO_SCRYPT_COST: '3000' }, 'QUNLIAO_SCRYPT_COST'],
     [{ QUNLIAO_LOG_LEVEL: 'loud' }, 'QUNLIAO_LOG_LEVEL'],
+    [{ QUNLIAO_REDIS: 'localhost:6379' }, 'QUNLIAO_REDIS'],
   ])('refuses %j naming %s', (env, key) => {
     expect(() => loadConfig(env, [])).toThrow(ConfigError);
     expect(() => loadConfig(env, [])).toThrow(key);
