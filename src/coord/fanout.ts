@@ -5,8 +5,13 @@
 export type FrameHandler = (frame: string) => boolean;
 
 export interface Fanout {
-  /** Registers a connected device of a user; returns the function that unregisters it. */
-  subscribe(appUuid: string, username: string, handler: FrameHandler): () => void;
+  /**
+   * Registers a connected device of a user; returns the function that unregisters it. `onKick`
+   * closes the device when the user's sessions end (deactivated, deleted, password changed).
+   */
+  subscribe(appUuid: string, username: string, handler: FrameHandler, onKick?: () => void): () => void;
+  /** Ends every connected device of the user (the hosted service logs them out). */
+  kick(appUuid: string, username: string): void;
   /**
    * Sends one frame to every connected device of each user (except `skip`, the sending device);
    * returns the users at least one of whose devices took it.
@@ -18,20 +23,27 @@ export interface Fanout {
 
 export class InProcessFanout implements Fanout {
   private readonly devices = new Map<string, Set<FrameHandler>>();
+  private readonly kicks = new Map<FrameHandler, () => void>();
 
   private key(appUuid: string, username: string): string {
     return `${appUuid}\u0000${username}`;
   }
 
-  subscribe(appUuid: string, username: string, handler: FrameHandler): () => void {
+  subscribe(appUuid: string, username: string, handler: FrameHandler, onKick?: () => void): () => void {
     const key = this.key(appUuid, username);
     let set = this.devices.get(key);
     if (!set) this.devices.set(key, (set = new Set()));
     set.add(handler);
+    if (onKick) this.kicks.set(handler, onKick);
     return () => {
       set.delete(handler);
+      this.kicks.delete(handler);
       if (set.size === 0) this.devices.delete(key);
     };
+  }
+
+  kick(appUuid: string, username: string): void {
+    for (const handler of [...(this.devices.get(this.key(appUuid, username)) ?? [])]) this.kicks.get(handler)?.();
   }
 
   publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string> {

@@ -34,7 +34,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const hasher = new SecretHasher(config.scryptCost);
   const apps = new AppsService(store.apps, hasher);
   const tokens = new TokensService(store.users);
-  const users = new UsersService(store.users, hasher, config.limits, blobs);
+  const users = new UsersService(store.users, hasher, config.limits, blobs, fanout);
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
   const groups = new GroupsService(store.groups, store.users, store.moderation, config.limits, blobs);
   // Chatroom membership follows the group rules with the chatroom caps.

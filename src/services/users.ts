@@ -5,6 +5,7 @@ import type { Limits } from '../config.js';
 import type { NewUser, UserRow, UsersRepository } from '../store/users.js';
 import type { App } from './apps.js';
 import type { BlobStore } from '../blobs/index.js';
+import type { Fanout } from '../coord/fanout.js';
 import { DomainError, fail } from './errors.js';
 import { randomSecret, type SecretHasher } from './secrets.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -88,6 +89,7 @@ export class UsersService {
     private readonly hasher: SecretHasher,
     private readonly limits: Limits,
     private readonly blobs: BlobStore,
+    private readonly fanout: Fanout,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -197,6 +199,7 @@ export class UsersService {
     const row = await this.findRow(app, username);
     const deleted = row && (await this.repo.deleteCascade(app.uuid, row, this.now()));
     if (!deleted) fail('userNotFound');
+    this.fanout.kick(app.uuid, row.username);
     await this.blobs.delete(deleted.fileIds);
     return { ...userEntity(row), activated: false };
   }
@@ -209,12 +212,16 @@ export class UsersService {
     if ([...newPassword].length > PASSWORD_MAX_CHARS) fail('passwordTooLong');
     const hash = await this.hasher.hash(newPassword);
     if (!(await this.repo.setPassword(app.uuid, row.uuid, hash, this.now()))) fail('passwordUserNotFound');
+    // "修改密码后 … 在线设备被踢下线": the user's connected devices are logged out.
+    this.fanout.kick(app.uuid, row.username);
   }
 
   async setActivated(app: App, username: string, activated: boolean): Promise<UserEntity> {
     const row = await this.findRow(app, username);
     const updated = row && (await this.repo.setActivated(app.uuid, row.uuid, activated, this.now()));
     if (!updated) fail('userNotFound');
+    // A deactivated user is logged out at once (account_ban.md).
+    if (!activated) this.fanout.kick(app.uuid, updated.username);
     return userEntity(updated);
   }
 

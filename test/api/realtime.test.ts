@@ -102,6 +102,30 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
     });
   });
 
+  describe('sessions that end', () => {
+    const closed = (c: { ws: WebSocket }) =>
+      new Promise<number>((resolve) => {
+        if (c.ws.readyState === WebSocket.CLOSED) return resolve(-1);
+        c.ws.once('close', (code) => resolve(code));
+      });
+
+    it.each([
+      ['deactivating the user', (u: string) => t.api('POST', `/users/${u}/deactivate`)],
+      ['deleting the user', (u: string) => t.api('DELETE', `/users/${u}`)],
+      ['changing their password', (u: string) => t.api('PUT', `/users/${u}/password`, { body: { newpassword: 'new' } })],
+    ])('%s closes every connected device and refuses the old token', async (_what, end) => {
+      const user = `end_${Math.random().toString(36).slice(2, 8)}`;
+      await t.createUsers(user);
+      const token = await t.userToken(user);
+      const a = await connect(user);
+      const b = await connect(user);
+      const closing = Promise.all([closed(a), closed(b)]);
+      expect((await end(user)).status).toBe(200);
+      expect(await closing).toEqual([4001, 4001]);
+      await expectRefused(`${wsBase}?access_token=${token}`);
+    });
+  });
+
   // ---- delivery ----
 
   describe('delivery', () => {

@@ -51,7 +51,8 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
         else socket.send(frame);
         return true;
       };
-      const unsubscribe = fanout.subscribe(app.uuid, username, device);
+      // Deactivating, deleting or changing the password of the user logs this device out.
+      const unsubscribe = fanout.subscribe(app.uuid, username, device, () => socket.close(4001, 'session ended'));
       socket.on('close', unsubscribe);
 
       // Frames of one connection are handled one after another: order per conversation holds.
