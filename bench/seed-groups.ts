@@ -10,7 +10,7 @@
 // Owners are spread over ceil(groups / 500) users, below the default limit of 600 groups per user.
 // The target user is an ordinary member of min(100, groups) groups spread evenly over the table.
 import { randomUUID } from 'node:crypto';
-import SQLite from 'better-sqlite3';
+import { appUuidOf, passwordHashOf, withSeedingDb } from './seed-db.js';
 
 /** Groups per owner; qunliao's default QUNLIAO_GROUPS_PER_USER is 600. */
 const GROUPS_PER_OWNER = 500;
@@ -55,23 +55,9 @@ const groupId = (index: number): string => String((T0 + index) * 1000 + 7); // 1
 
 export function seedGroups(file: string, opts: SeedOptions): SeedResult {
   const started = process.hrtime.bigint();
-  const db = new SQLite(file);
-  try {
-    // The file is ours alone while qunliao is stopped: no journal, no fsync, a big page cache.
-    // Foreign keys are off for speed; the rows are consistent by construction and counted below.
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.pragma('foreign_keys = OFF');
-    db.pragma('cache_size = -524288'); // 512 MiB
-    db.pragma('temp_store = MEMORY');
-
-    const appRow = db.prepare('SELECT uuid FROM apps WHERE org_name = ? AND app_name = ?').get(opts.org, opts.app) as { uuid: string } | undefined;
-    if (!appRow) throw new Error(`app ${opts.org}#${opts.app} is not in ${file}`);
-    const appUuid = appRow.uuid;
-    const template = db.prepare('SELECT password_hash FROM users WHERE app_uuid = ? AND username = ?').get(appUuid, opts.firstOwner) as
-      | { password_hash: string }
-      | undefined;
-    if (!template) throw new Error(`user ${opts.firstOwner} was not registered before seeding`);
+  return withSeedingDb(file, (db) => {
+    const appUuid = appUuidOf(db, opts.org, opts.app);
+    const passwordHash = passwordHashOf(db, appUuid, opts.firstOwner);
     if (!db.prepare('SELECT 1 FROM users WHERE app_uuid = ? AND username = ?').get(appUuid, opts.target)) {
       throw new Error(`user ${opts.target} was not registered before seeding`);
     }
@@ -86,7 +72,7 @@ export function seedGroups(file: string, opts: SeedOptions): SeedResult {
        VALUES (?, ?, ?, ?, NULL, 1, 0, ?, ?)`,
     );
     db.transaction(() => {
-      for (let i = 1; i < owners; i++) insertUser.run(appUuid, randomUUID(), ownerName(i), template.password_hash, T0, T0);
+      for (let i = 1; i < owners; i++) insertUser.run(appUuid, randomUUID(), ownerName(i), passwordHash, T0, T0);
     })();
 
     // ---- groups and members ----
@@ -135,8 +121,6 @@ export function seedGroups(file: string, opts: SeedOptions): SeedResult {
     }
     if (targetGroupIds.length !== targetCount) throw new Error(`target joined ${targetGroupIds.length} groups, expected ${targetCount}`);
 
-    // Leave the file in the mode qunliao runs it in.
-    db.pragma('journal_mode = WAL');
     return {
       groups: opts.groups,
       memberRows,
@@ -150,7 +134,5 @@ export function seedGroups(file: string, opts: SeedOptions): SeedResult {
         return seq;
       },
     };
-  } finally {
-    db.close();
-  }
+  });
 }

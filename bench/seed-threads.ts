@@ -9,7 +9,7 @@
 // message id per thread (unique within the group), the owner as the first member of each thread.
 // The target user joins each thread of the main group one millisecond after its creation; the
 // threads of the other groups are the owner's alone.
-import SQLite from 'better-sqlite3';
+import { appUuidOf, withSeedingDb } from './seed-db.js';
 
 /** created of the first thread (Unix ms); each further thread is one millisecond younger. */
 const T0 = 1_700_000_000_000;
@@ -46,17 +46,8 @@ const messageId = (index: number): string => String(BigInt(T0 + index) * 1_000_0
 
 export function seedThreads(file: string, opts: ThreadSeedOptions): ThreadSeedResult {
   const started = process.hrtime.bigint();
-  const db = new SQLite(file);
-  try {
-    // The file is ours alone while qunliao is stopped (see seed-groups.ts).
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.pragma('foreign_keys = OFF');
-    db.pragma('temp_store = MEMORY');
-
-    const appRow = db.prepare('SELECT uuid FROM apps WHERE org_name = ? AND app_name = ?').get(opts.org, opts.app) as { uuid: string } | undefined;
-    if (!appRow) throw new Error(`app ${opts.org}#${opts.app} is not in ${file}`);
-    const appUuid = appRow.uuid;
+  return withSeedingDb(file, (db) => {
+    const appUuid = appUuidOf(db, opts.org, opts.app);
     const isMember = db.prepare('SELECT 1 FROM group_members WHERE group_id = ? AND username = ?');
     for (const group of [opts.mainGroup, ...opts.otherGroups]) {
       if (!isMember.get(group, opts.owner)) throw new Error(`${opts.owner} is not a member of group ${group}`);
@@ -104,7 +95,6 @@ export function seedThreads(file: string, opts: ThreadSeedOptions): ThreadSeedRe
       );
     }
 
-    db.pragma('journal_mode = WAL');
     return {
       threads,
       memberRows,
@@ -120,7 +110,5 @@ export function seedThreads(file: string, opts: ThreadSeedOptions): ThreadSeedRe
         return seq;
       },
     };
-  } finally {
-    db.close();
-  }
+  });
 }
