@@ -226,7 +226,7 @@ export class MessagesService {
     if (!room) {
       throw isGroup ? new SendRefused(600, 'group_invalid_id', `group ${to} does not exist`) : new SendRefused(700, 'chatroom_invalid_id', `chatroom ${to} does not exist`);
     }
-    const decision = await (isGroup ? this.groupModeration : this.chatroomModeration).maySpeak(app, to, sender);
+    const decision = await (isGroup ? this.groupModeration : this.chatroomModeration).maySpeak(room, sender);
     if (!decision.allowed) {
       const r = REFUSAL[decision.reason];
       throw new SendRefused(r.code, r.error, r.description);

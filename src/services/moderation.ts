@@ -170,9 +170,9 @@ export class ModerationService {
 
   // ---- the speak decision ----
 
-  /** Gathers the facts about `username` in room `id` and decides (decideSpeak). */
-  async maySpeak(app: App, id: string, username: string): Promise<SpeakDecision> {
-    const room = await this.rooms.get(app, id);
+  /** Gathers the facts about `username` in `room` (already looked up by the caller) and decides (decideSpeak). */
+  async maySpeak(room: GroupRow, username: string): Promise<SpeakDecision> {
+    const id = room.id;
     const name = username.toLowerCase();
     const now = this.now();
     const [member, blocked, muted, allowlisted] = await Promise.all([

@@ -78,9 +78,8 @@ export class ThreadsService {
   /** The thread for a management operation: its group must not be disabled. */
   private async getManageable(app: App, id: string): Promise<ThreadRow> {
     const thread = await this.get(app, id);
-    const group = await this.groupRows.find(app.uuid, thread.group_id);
-    if (!group) fail('threadNotFound');
-    if (group.disabled === 1) fail('groupDisabled', { id: group.id });
+    // A thread's group exists (dissolving a group deletes its threads); the group rule decides.
+    await this.groups.getManageable(app, thread.group_id);
     return thread;
   }
 
