@@ -10,12 +10,16 @@ import { errorHandler, sendError } from './http/errors.js';
 import { DomainError } from './services/errors.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
+import { answerClientError, refuseNulInUrl } from './http/connection.js';
+import { parseQueryFirstWins } from './http/query.js';
 import { tokenRoutes } from './api/token/routes.js';
 import { usersRoutes } from './api/users/routes.js';
 import { chatgroupsRoutes } from './api/chatgroups/routes.js';
+import { chatgroupsModerationRoutes } from './api/chatgroups/moderation.js';
 import { groupFilesRoutes } from './api/chatgroups/files.js';
 import { threadRoutes } from './api/thread/routes.js';
 import { chatroomsRoutes } from './api/chatrooms/routes.js';
+import { chatroomsModerationRoutes } from './api/chatrooms/moderation.js';
 import { messagesRoutes } from './api/messages/routes.js';
 import { wsRoutes } from './api/ws/routes.js';
 import websocket from '@fastify/websocket';
@@ -58,13 +62,15 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
     // Long enough for 100 comma-separated group ids or 60 usernames in one path segment.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192, querystringParser: parseQueryFirstWins },
     // Errors fastify raises before routing (a badly encoded URL) get the same error body.
     frameworkErrors: (err, _req, reply) => {
-      sendError(reply, new DomainError('invalidQuery', { message: err.message }));
+      sendError(reply, new DomainError('badUrl', { reason: err.message }));
     },
+    clientErrorHandler: answerClientError,
   });
   server.setErrorHandler(errorHandler);
+  server.addHook('onRequest', refuseNulInUrl);
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -90,9 +96,11 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(tokenRoutes, { services });
       await api.register(usersRoutes, { services });
       await api.register(chatgroupsRoutes, { services });
+      await api.register(chatgroupsModerationRoutes, { services });
       await api.register(groupFilesRoutes, { services });
       await api.register(threadRoutes, { services });
       await api.register(chatroomsRoutes, { services });
+      await api.register(chatroomsModerationRoutes, { services });
       await api.register(messagesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

@@ -3,6 +3,7 @@
 // applicationName, then count / cursor / params / properties where an operation shows them.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appPath } from './context.js';
+import { allQueryValues } from './query.js';
 
 export interface EnvelopeFields {
   action?: string;
@@ -15,13 +16,6 @@ export interface EnvelopeFields {
   properties?: Record<string, unknown>;
   /** Extra top-level fields some operations show (e.g. `total`). */
   extra?: Record<string, unknown>;
-}
-
-export function queryParams(req: FastifyRequest): Record<string, string[]> {
-  const search = new URLSearchParams(req.url.split('?')[1] ?? '');
-  const params: Record<string, string[]> = {};
-  for (const [k, v] of search) (params[k] ??= []).push(v);
-  return params;
 }
 
 function requestUri(req: FastifyRequest): string {
@@ -44,7 +38,7 @@ export function envelope(req: FastifyRequest, reply: FastifyReply, fields: Envel
   body.applicationName = app.app_name;
   if (fields.count !== undefined) body.count = fields.count;
   if (fields.cursor !== undefined) body.cursor = fields.cursor;
-  if (fields.params) body.params = queryParams(req);
+  if (fields.params) body.params = allQueryValues(req.url);
   if (fields.properties !== undefined) body.properties = fields.properties;
   return Object.assign(body, fields.extra);
 }

@@ -19,6 +19,7 @@ const GROUP_NOT_FOUND = 'com.easemob.group.exception.ResourceNotFoundException';
 const GROUP_FORBIDDEN = 'com.easemob.group.exception.ForbiddenOpException';
 const GROUP_LIMIT = 'com.easemob.group.exception.ExceedLimitException';
 const THREAD = 'GroupException';
+const JSON_PARSE = 'com.fasterxml.jackson.core.JsonParseException';
 
 const entry = (status: number, error: string, exception: string, description: string | ((p: ErrorParams) => string)): CatalogEntry => ({
   status,
@@ -35,9 +36,20 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   methodNotAllowed: entry(405, 'web_application', 'javax.ws.rs.NotAllowedException', 'HTTP 405 Method Not Allowed'),
   unsupportedMediaType: entry(415, 'web_application', WEB, 'Unsupported Media Type'),
   bodyTooLarge: entry(413, 'Request Entity Too Large', WEB, 'Request Entity Too Large'),
-  jsonParse: entry(400, 'json_parse', 'com.fasterxml.jackson.core.JsonParseException', (p) => String(p.message)),
-  invalidRequestBody: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
-  invalidQuery: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  // The parser's own account of where the JSON broke, as Jackson's JsonParseException gives it.
+  jsonParse: entry(400, 'json_parse', JSON_PARSE, (p) => String(p.parserMessage)),
+  // qunliao: bodies nest at most 100 levels; Jackson's own limit answers with this text (docs/compat.md).
+  jsonTooDeep: entry(400, 'json_parse', JSON_PARSE, (p) => `Document nesting depth (${p.depth}) exceeds the maximum allowed (${p.max})`),
+  requestBodyInvalid: entry(400, 'illegal_argument', ILLEGAL, 'Request body is invalid'),
+  // qunliao: a query parameter failing its route's schema (`pagesize=abc`, `limit=0`).
+  queryParameterInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => `query parameter ${p.parameter} ${p.problem}`),
+  badUrl: entry(400, 'illegal_argument', ILLEGAL, (p) => `the request URL is not valid: ${p.reason}`),
+  // qunliao: U+0000 cannot be stored in PostgreSQL text, so it is refused everywhere alike (docs/compat.md).
+  nulCharacter: entry(400, 'illegal_argument', ILLEGAL, (p) => `the ${p.where} contains a NUL character (U+0000), which is not accepted`),
+  // Requests the HTTP parser refuses (unknown method, broken framing); the connection is closed after.
+  badRequest: entry(400, 'web_application', WEB, 'HTTP 400 Bad Request'),
+  headersTooLarge: entry(431, 'web_application', WEB, 'HTTP 431 Request Header Fields Too Large'),
+  requestTimeout: entry(408, 'web_application', WEB, 'HTTP 408 Request Timeout'),
   rateLimited: entry(429, 'reach_limit', 'ReachLimitException', 'This request has reached api limit'),
   internal: entry(500, 'web_application', WEB, 'Internal Server Error'),
 
@@ -75,12 +87,28 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
     (p) => `the same user ${p.username} has a different password, the passwords are ${p.passwords}`),
   registerBatchTooLarge: entry(400, 'illegal_argument', ILLEGAL,
     (p) => `Request body array size[${p.size}] had almost reached or been greater than the upper range value[${p.max}]`),
+  // qunliao: the docs show no body for these malformed registrations; the usergrid layer's illegal_argument fits.
+  registerBodyInvalid: entry(400, 'illegal_argument', ILLEGAL, 'request body must be a user object or an array of users'),
+  registerUserInvalid: entry(400, 'illegal_argument', ILLEGAL, 'each user must be a JSON object with username and password'),
+  registerBodyEmpty: entry(400, 'illegal_argument', ILLEGAL, 'request body must contain at least one user'),
+  userCursorInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => `cursor ${p.cursor} is not valid`),
   userNotFound: entry(404, 'service_resource_not_found', 'UserNotFoundException', 'Service resource not found'),
   passwordUserNotFound: entry(404, 'entity_not_found', 'EntityNotFoundException', 'User null not found'),
   newPasswordRequired: entry(400, 'illegal_argument', ILLEGAL, 'newpassword is required'),
 
   // Groups: seed 001 error tables and REFERENCE §2d.
   groupInvalidParameter: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => String(p.message)),
+  // qunliao: the group service's invalid_parameter for request shapes its pages leave open.
+  groupBodyNotObject: entry(400, 'invalid_parameter', GROUP_INVALID, 'request body must be a JSON object'),
+  groupFieldNotString: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must be a string`),
+  groupFieldNotBool: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must be true or false`),
+  groupNameTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, 'groupname length is too big'),
+  groupDescriptionTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, 'description length is too big'),
+  groupCustomTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, 'custom length is too big'),
+  groupMembersNotArray: entry(400, 'invalid_parameter', GROUP_INVALID, 'members must be an array of usernames'),
+  groupMaxUsersInvalid: entry(400, 'invalid_parameter', GROUP_INVALID, 'maxusers must be a positive integer'),
+  groupNewOwnerInvalid: entry(400, 'invalid_parameter', GROUP_INVALID, 'newowner must be a username'),
+  groupCursorInvalid: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `cursor ${p.cursor} is not valid`),
   groupFieldRequired: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must be provided`),
   groupPublicRequired: entry(400, 'invalid_parameter', GROUP_INVALID, 'group must contain public field!'),
   groupAvatarTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, 'avatar length is too big'),
@@ -104,7 +132,17 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   groupAlreadyAdmin: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user:${p.username} is already admin of group:${p.id}`),
   groupAdminsFull: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `admin count of this group reaches the limit : ${p.max}`),
   groupSameOwner: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'new owner and old owner are the same'),
-  groupBatchTooLarge: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => String(p.message)),
+  // Batch limits (REFERENCE §2c/§2d), each with the text of its own operation.
+  addMembersTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `addMembers: addMembers number more than maxSize : ${p.max}`),
+  kickMembersTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `kickMember: kickMembers number more than maxSize : ${p.max}`),
+  muteTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `userNames size is more than max limit : ${p.max}`),
+  unmuteTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `removeMute member size more than max limit : ${p.max}`),
+  allowTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `usernames size is more than max limit : ${p.max}`),
+  disallowTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `removeWhitelist size is more than max limit : ${p.max}`),
+  blockTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `userNames is more than max limit : ${p.max}`),
+  unblockTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `removeBlacklist: list size more than max limit : ${p.max}`),
+  // qunliao: seed 003 documents the field (ms, -1 = permanent) but no error for a bad value.
+  muteDurationInvalid: entry(400, 'invalid_parameter', GROUP_INVALID, 'mute_duration must be a positive number of milliseconds or -1'),
   // Announcement and shared files (seed 000 shows no error table; these follow REFERENCE §2c/§2f).
   announcementTooLong: entry(403, 'forbidden_op', GROUP_FORBIDDEN, 'announce info length exceeds limit!'),
   shareFilesFull: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `group share files count exceeds the limit : ${p.max}`),
@@ -132,12 +170,23 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   roomDescriptionTooLong: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `desc cannot exceed to ${p.max}`),
   userTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `user ${p.username} has joined too many chatrooms!`),
   roomJoinTooMany: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `can not join this group, reason:user ${p.username} has joined too many chatrooms!`),
-  concurrentOperation: entry(409, 'concurrent_operation_error', 'ConcurrentOperationException', (p) => String(p.message)),
+  // qunliao: the 409 of concurrent operations (REFERENCE §2a) for an owner transfer that raced another change.
+  ownerTransferConflict: entry(409, 'concurrent_operation_error', 'ConcurrentOperationException', 'the owner or the new owner changed during the transfer, try again'),
   appTooManyChatrooms: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `appKey:${p.appKey} has create too many chatrooms!`),
   // Message sends (REFERENCE §2e).
   messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),
   messageInvalidBody: entry(400, 'invalid_request_body', 'InvalidRequestBodyException', 'Request body is invalid. Please check body is correct.'),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
+};
+
+/**
+ * Texts of per-item failures inside successful batch answers (REFERENCE §2c/§2d: batch removal and
+ * blocking report each user in place; details report each missing id in place).
+ */
+export const itemTexts = {
+  ownerForbidden: (): string => 'forbidden operation on group owner!',
+  notInGroup: (user: string, id: string): string => `user: ${user} doesn't exist in group: ${id}`,
+  missingRoom: (kind: 'group' | 'chatroom'): string => `${kind} id doesn't exist`,
 };
 
 export interface ErrorBody {
@@ -171,17 +220,17 @@ function fromFastifyError(err: FastifyError): DomainError | undefined {
       return new DomainError('bodyTooLarge');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new DomainError('invalidRequestBody', { message: 'Request body is invalid' });
+      return new DomainError('requestBodyInvalid');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new DomainError('jsonParse', { message: err.message });
+      return new DomainError('jsonParse', { parserMessage: err.message });
   }
   if (err.validation) {
-    const where = err.validationContext === 'querystring' ? 'query parameter' : err.validationContext ?? 'request';
+    // Only query strings have schemas: name the parameter and what is wrong with it.
     const first = err.validation[0];
-    const field = first?.instancePath ? first.instancePath.replace(/^\//, '') : (first?.params as { missingProperty?: string })?.missingProperty ?? '';
-    return new DomainError('invalidQuery', { message: `${where} ${field} ${first?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim() });
+    const parameter = first?.instancePath ? first.instancePath.replace(/^\//, '') : (first?.params as { missingProperty?: string })?.missingProperty ?? '';
+    return new DomainError('queryParameterInvalid', { parameter, problem: first?.message ?? 'is invalid' });
   }
-  if (err instanceof SyntaxError) return new DomainError('jsonParse', { message: err.message });
+  if (err instanceof SyntaxError) return new DomainError('jsonParse', { parserMessage: err.message });
   return undefined;
 }
 

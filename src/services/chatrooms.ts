@@ -1,42 +1,48 @@
-// Chatrooms (REFERENCE §2c; chatroom_manage.md, chatroom_create.md): create, details, list,
-// a user's rooms, modify, transfer, delete. Members and admins reuse GroupsService over the
-// chatroom rows, since the rules are the same.
-import type { Limits } from '../config.js';
-import type { GroupsRepository } from '../store/groups.js';
+// Chatrooms (REFERENCE §2c; chatroom_manage.md, chatroom_create.md): what only chatrooms have —
+// create, modify, the app's list, a user's rooms. The rest is the shared room model (./rooms/).
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { fail } from './errors.js';
-import { objectBody, optionalString } from './fields.js';
-import type { GroupDetails, GroupsService } from './groups.js';
+import { FieldReader, objectBody } from './fields.js';
+import { numberedPage, pageSize, probedPage, type SizeRule } from './paging.js';
+import type { Room } from './rooms/index.js';
+import type { NumberedPageQuery } from './rooms/members.js';
+import { roomRecord, type RoomRecord } from './rooms/records.js';
+import { username } from './usernames.js';
 
 const NAME_MAX = 128;
 const DESCRIPTION_MAX = 512;
 const CUSTOM_MAX_BYTES = 8 * 1024;
-const DEFAULT_MAXUSERS = 1000;
 const MODIFIABLE = new Set(['name', 'description', 'maxusers', 'custom', 'newowner']);
+
+/** GET /chatrooms: limit default 10; a larger one than 1000 reads 1000. */
+export const ROOMS_PAGE: SizeRule = { default: 10, max: 1000, overMax: 'cap' };
+/** GET /users/{username}/joined_chatrooms with paging: pagesize default and at most 1000. */
+export const JOINED_PAGE: SizeRule = { default: 1000, max: 1000, overMax: 'cap' };
+/** …without paging parameters: the latest 500 joined. */
+const JOINED_LATEST = 500;
 
 export class ChatroomsService {
   constructor(
-    private readonly rooms: GroupsRepository,
-    /** Membership and admin rules, shared with groups. */
-    readonly members: GroupsService,
-    private readonly limits: Limits,
+    readonly room: Room,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** POST /chatrooms */
+  /** POST /chatrooms — answers the new id. */
   async create(app: App, body: unknown): Promise<string> {
-    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
-    const name = optionalString(f, 'name', NAME_MAX, () => fail('roomTitleTooLong', { max: NAME_MAX }));
+    const f = new FieldReader(objectBody(body, 'groupBodyNotObject'), { notString: 'groupFieldNotString', notBool: 'groupFieldNotBool' });
+    const name = f.string('name', NAME_MAX, () => fail('roomTitleTooLong', { max: NAME_MAX }));
     if (name === undefined || name === '') fail('roomNameRequired');
-    const description = optionalString(f, 'description', DESCRIPTION_MAX, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
+    const description = f.string('description', DESCRIPTION_MAX, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX }));
     if (description === undefined) fail('groupFieldRequired', { field: 'description' });
-    if (typeof f.owner !== 'string' || f.owner === '') fail('groupFieldRequired', { field: 'owner' });
-    const owner = f.owner.toLowerCase();
-    const custom = optionalString(f, 'custom', CUSTOM_MAX_BYTES, () => fail('groupInvalidParameter', { message: 'custom length is too big' }), Buffer.byteLength) ?? '';
-    const maxusers = this.members.parseMaxUsers(f.maxusers) ?? DEFAULT_MAXUSERS;
-    const members = await this.members.initialMembers(app, f.members, owner, maxusers);
-    return this.members.insertRoom(
+    const rawOwner = f.fields.owner;
+    if (typeof rawOwner !== 'string' || rawOwner === '') fail('groupFieldRequired', { field: 'owner' });
+    const owner = username(rawOwner);
+    const custom = f.string('custom', CUSTOM_MAX_BYTES, () => fail('groupCustomTooLong'), Buffer.byteLength) ?? '';
+    const { creation, profile } = this.room;
+    const maxusers = creation.parseMaxUsers(f.fields.maxusers) ?? profile.maxUsers.default;
+    const members = await creation.initialMembers(app, f.fields.members, owner, maxusers);
+    return creation.insert(
       app,
       { name, description, avatar: '', public: 1, membersonly: 0, allowinvites: 0, invite_need_confirm: 0, maxusers, custom },
       owner,
@@ -44,66 +50,55 @@ export class ChatroomsService {
     );
   }
 
-  /** GET /chatrooms/{id1,id2,…} — as group details; one missing id → 404 "do not find this group". */
-  details(app: App, idList: string): Promise<(GroupDetails | { id: string; error: string })[]> {
-    return this.members.details(app, idList);
-  }
-
   /** GET /chatrooms?limit=&cursor= — newest first. */
-  async list(app: App, limit: number, cursor: string | undefined) {
-    const before = cursor === undefined ? undefined : decodeCursor('chatrooms', cursor, 'groupInvalidParameter');
-    const rows = await this.rooms.pageNewest(app.uuid, before, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => ({ id: r.id, name: r.name, owner: r.owner, affiliations_count: r.member_count, disabled: r.disabled === 1 })),
-      cursor: rows.length > limit && last ? encodeCursor('chatrooms', last.seq) : undefined,
-    };
+  async list(app: App, query: { limit?: unknown; cursor?: string }): Promise<{ items: RoomRecord[]; cursor?: string }> {
+    const limit = pageSize(query.limit, ROOMS_PAGE, 'limit');
+    const before = query.cursor === undefined || query.cursor === '' ? undefined : decodeCursor('chatrooms', query.cursor, 'groupCursorInvalid');
+    const { items, hasMore } = probedPage(await this.room.core.rows.pageNewest(app.uuid, before, limit + 1), limit);
+    const last = items[items.length - 1];
+    return { items: items.map(roomRecord), cursor: hasMore && last ? encodeCursor('chatrooms', last.seq) : undefined };
   }
 
-  /** GET /users/{username}/joined_chatrooms?pagenum=&pagesize= — `latest`: the most recently joined first. */
-  async joined(app: App, username: string, pagenum: number, pagesize: number, latest: boolean) {
-    const rows = await this.rooms.userGroups(app.uuid, username.toLowerCase(), (Math.max(pagenum, 1) - 1) * pagesize, pagesize, latest ? 'desc' : 'asc');
-    return rows.map((r) => ({ id: r.id, name: r.name, disabled: r.disabled === 1 }));
+  /** GET /users/{username}/joined_chatrooms?pagenum=&pagesize= — without them, the latest 500 joined, newest first. */
+  async joined(app: App, rawName: string, query: NumberedPageQuery): Promise<RoomRecord[]> {
+    const paged = query.pagenum !== undefined || query.pagesize !== undefined;
+    const page = paged ? numberedPage(query.pagenum, query.pagesize, JOINED_PAGE) : { offset: 0, limit: JOINED_LATEST };
+    const rows = await this.room.core.rows.userGroups(app.uuid, username(rawName), page.offset, page.limit, paged ? 'asc' : 'desc');
+    return rows.map(roomRecord);
   }
 
-  /** PUT /chatrooms/{id} — name, description, maxusers, custom; or {"newowner"}. */
-  async modify(app: App, id: string, body: unknown): Promise<Record<string, boolean>> {
-    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
-    const invalid = Object.keys(f).filter((k) => !MODIFIABLE.has(k));
+  /** PUT /chatrooms/{id} — name, description, maxusers, custom; or {"newowner"}. Answers the fields changed. */
+  async modify(app: App, id: string, body: unknown): Promise<string[]> {
+    const f = new FieldReader(objectBody(body, 'groupBodyNotObject'), { notString: 'groupFieldNotString', notBool: 'groupFieldNotBool' });
+    const invalid = Object.keys(f.fields).filter((k) => !MODIFIABLE.has(k));
     if (invalid.length > 0) fail('groupInvalidFields', { fields: invalid.join(', ') });
-    const room = await this.members.getManageable(app, id);
-    const newOwner = f.newowner === undefined ? undefined : await this.members.checkNewOwner(app, room, f.newowner);
+    const { core, creation, ownership } = this.room;
+    const room = await core.getManageable(app, id);
+    const newOwner = f.fields.newowner === undefined ? undefined : await ownership.checkNewOwner(app, room, f.fields.newowner);
     const changes: Record<string, string | number> = {};
-    const result: Record<string, boolean> = {};
-    // The hosted answer names the room's name "groupname".
+    const changed: string[] = [];
     const set = (column: string, field: string, value: string | number | undefined) => {
       if (value === undefined) return;
       changes[column] = value;
-      result[field] = true;
+      changed.push(field);
     };
-    set('name', 'groupname', optionalString(f, 'name', NAME_MAX, () => fail('roomTitleTooLong', { max: NAME_MAX })));
-    set('description', 'description', optionalString(f, 'description', DESCRIPTION_MAX, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX })));
-    set('custom', 'custom', optionalString(f, 'custom', CUSTOM_MAX_BYTES, () => fail('groupInvalidParameter', { message: 'custom length is too big' }), Buffer.byteLength));
-    const maxusers = this.members.parseMaxUsers(f.maxusers);
+    set('name', 'name', f.string('name', NAME_MAX, () => fail('roomTitleTooLong', { max: NAME_MAX })));
+    set('description', 'description', f.string('description', DESCRIPTION_MAX, () => fail('roomDescriptionTooLong', { max: DESCRIPTION_MAX })));
+    set('custom', 'custom', f.string('custom', CUSTOM_MAX_BYTES, () => fail('groupCustomTooLong'), Buffer.byteLength));
+    const maxusers = creation.parseMaxUsers(f.fields.maxusers);
     set('maxusers', 'maxusers', maxusers);
     if (Object.keys(changes).length > 0) {
       const update = { ...changes, modified: this.now() };
       if (maxusers !== undefined) {
-        if (!(await this.rooms.updateWithMaxUsers(app.uuid, id, { ...update, maxusers }))) fail('groupMaxUsersBelowCount');
+        if (!(await core.rows.updateWithMaxUsers(app.uuid, id, { ...update, maxusers }))) fail('groupMaxUsersBelowCount');
       } else {
-        await this.rooms.update(app.uuid, id, update);
+        await core.rows.update(app.uuid, id, update);
       }
     }
     if (newOwner !== undefined) {
-      await this.members.transfer(app, room, newOwner);
-      result.newowner = true;
+      await ownership.transfer(app, room, newOwner);
+      changed.push('newowner');
     }
-    return result;
-  }
-
-  /** DELETE /chatrooms/{id} */
-  async delete(app: App, id: string): Promise<void> {
-    await this.members.dissolve(app, id);
+    return changed;
   }
 }

@@ -6,10 +6,11 @@ export function encodeCursor(kind: string, seq: number): string {
   return Buffer.from(`${kind}:${seq}`).toString('base64url');
 }
 
-/** The sequence number in `cursor`; `code` (with `message`) when it is not one of ours. */
+/** The sequence number in `cursor`; `code` (with `{cursor}`) when it is not one of ours. */
 export function decodeCursor(kind: string, cursor: string, code: ErrorCode): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const seq = text.startsWith(`${kind}:`) ? Number(text.slice(kind.length + 1)) : NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new DomainError(code, { message: `cursor ${cursor} is not valid` });
+  const digits = text.startsWith(`${kind}:`) ? text.slice(kind.length + 1) : '';
+  const seq = /^\d{1,16}$/.test(digits) ? Number(digits) : NaN;
+  if (!Number.isSafeInteger(seq)) throw new DomainError(code, { cursor });
   return seq;
 }

@@ -27,19 +27,33 @@ export function commaList(segment: string): string[] {
   return [...new Set(segment.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
 }
 
-/** An optional string field of at most `max` (counted by `count`); `tooLong` raises the documented error. */
-export function optionalString(f: Fields, key: string, max: number, tooLong: () => never, count = charLength): string | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') fail('groupInvalidParameter', { message: `${key} must be a string` });
-  if (count(v) > max) tooLong();
-  return v;
+/** The errors a family raises for fields of the wrong type (each entry takes `{field}`). */
+export interface FieldTypeErrors {
+  notString: ErrorCode;
+  notBool: ErrorCode;
 }
 
-/** An optional boolean field (JSON true/false only). */
-export function optionalBool(f: Fields, key: string): boolean | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') fail('groupInvalidParameter', { message: `${key} must be true or false` });
-  return v;
+/** Optional fields of one request body, read with the type errors of its family. */
+export class FieldReader {
+  constructor(
+    readonly fields: Fields,
+    private readonly errors: FieldTypeErrors,
+  ) {}
+
+  /** An optional string of at most `max` (counted by `count`); `tooLong` raises the documented error. */
+  string(key: string, max: number, tooLong: () => never, count: (s: string) => number = charLength): string | undefined {
+    const v = this.fields[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') fail(this.errors.notString, { field: key });
+    if (count(v) > max) tooLong();
+    return v;
+  }
+
+  /** An optional boolean (JSON true/false only). */
+  bool(key: string): boolean | undefined {
+    const v = this.fields[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') fail(this.errors.notBool, { field: key });
+    return v;
+  }
 }

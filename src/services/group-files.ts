@@ -11,8 +11,13 @@ import type { GroupsRepository } from '../store/groups.js';
 import type { App } from './apps.js';
 import { fail } from './errors.js';
 import { charLength } from './fields.js';
-import type { GroupsService } from './groups.js';
+import type { RoomCore } from './rooms/core.js';
+import type { NumberedPageQuery } from './rooms/members.js';
+import { numberedPage, type SizeRule } from './paging.js';
 import type { Principal } from './tokens.js';
+
+/** GET …/share_files: pagesize 1..1000, default 1000. */
+const FILES_PAGE: SizeRule = { default: 1000, max: 1000, overMax: 'cap' };
 
 export interface FileLimits {
   /** Bytes per shared file (10 MB = 10,485,760). */
@@ -54,7 +59,7 @@ export function baseName(filename: string): string {
 
 export class GroupFilesService {
   constructor(
-    private readonly groups: GroupsService,
+    private readonly groups: RoomCore,
     private readonly groupRows: GroupsRepository,
     private readonly files: GroupFilesRepository,
     private readonly blobs: BlobStore,
@@ -120,10 +125,11 @@ export class GroupFilesService {
     }
   }
 
-  /** Newest first; pagesize 1..1000. */
-  async list(app: App, groupId: string, pagenum: number, pagesize: number): Promise<FileInfo[]> {
+  /** Newest first. */
+  async list(app: App, groupId: string, query: NumberedPageQuery): Promise<FileInfo[]> {
+    const page = numberedPage(query.pagenum, query.pagesize, FILES_PAGE);
     await this.groups.get(app, groupId);
-    const rows = await this.files.page(groupId, (Math.max(pagenum, 1) - 1) * pagesize, pagesize);
+    const rows = await this.files.page(groupId, page.offset, page.limit);
     return rows.map((r) => this.info(r));
   }
 

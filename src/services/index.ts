@@ -12,6 +12,8 @@ import { ThreadsService } from './threads.js';
 import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
+import { buildRoom } from './rooms/index.js';
+import { chatroomProfile, groupProfile } from './rooms/profile.js';
 import type { Fanout } from '../coord/fanout.js';
 import type { BlobStore } from '../blobs/index.js';
 
@@ -36,20 +38,15 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const tokens = new TokensService(store.users);
   const users = new UsersService(store.users, hasher, config.limits, blobs, fanout);
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
-  const groups = new GroupsService(store.groups, store.users, store.moderation, config.limits, blobs);
-  // Chatroom membership follows the group rules with the chatroom caps.
-  const chatroomMembers = new GroupsService(
-    store.chatrooms,
-    store.users,
-    store.moderation,
-    { ...config.limits, groupsPerUser: config.limits.chatroomsPerUser, groupsPerApp: config.limits.chatroomsPerApp, groupMaxUsers: config.limits.chatroomMaxUsers },
-    blobs,
-  );
-  const chatrooms = new ChatroomsService(store.chatrooms, chatroomMembers, config.limits);
-  const groupModeration = new ModerationService('group', groups, store.groups, store.moderation, config.limits);
-  const chatroomModeration = new ModerationService('chatroom', chatroomMembers, store.chatrooms, store.moderation, config.limits);
-  const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
-  const threads = new ThreadsService(store.threads, store.groups, groups, config.limits);
+  const roomStores = { users: store.users, lists: store.moderation, blobs };
+  const groupRoom = buildRoom(groupProfile(config.limits), { ...roomStores, rows: store.groups }, config.limits);
+  const chatroomRoom = buildRoom(chatroomProfile(config.limits), { ...roomStores, rows: store.chatrooms }, config.limits);
+  const groups = new GroupsService(groupRoom);
+  const chatrooms = new ChatroomsService(chatroomRoom);
+  const groupModeration = new ModerationService(groupRoom, store.moderation, config.limits);
+  const chatroomModeration = new ModerationService(chatroomRoom, store.moderation, config.limits);
+  const groupFiles = new GroupFilesService(groupRoom.core, store.groups, store.groupFiles, blobs, config.limits);
+  const threads = new ThreadsService(store.threads, groupRoom.core, config.limits);
   const messages = new MessagesService(store.messages, store.users, store.groups, store.chatrooms, groupModeration, chatroomModeration, fanout);
   return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, fanout };
 }

@@ -1,182 +1,181 @@
-// Mutes, mute-all, allowlists and blocklists of groups and chatrooms (seed 003, REFERENCE §2c/§2d).
-// One service per kind: the rules are the same, the words on the wire differ a little.
+// Mutes, mute-all, allowlists and blocklists of a room kind (seed 003, REFERENCE §2c/§2d). One
+// service per kind over its Room; what differs between kinds is in the room's profile.
 import type { ModerationLimits } from '../config.js';
-import type { GroupRow, GroupsRepository } from '../store/groups.js';
+import type { GroupRow } from '../store/groups.js';
 import type { ModerationRepository } from '../store/moderation.js';
-import type { RoomKind } from '../store/schema.js';
 import type { App } from './apps.js';
-import { type ErrorCode, fail } from './errors.js';
+import { fail, type ErrorCode } from './errors.js';
 import { commaList, objectBody, stringArray } from './fields.js';
-import type { GroupsService } from './groups.js';
+import type { Room } from './rooms/index.js';
 import { decideSpeak, type Role, type SpeakDecision } from './speak.js';
+import { username, usernames } from './usernames.js';
 
 const PERMANENT = -1;
 
-export interface MuteResult {
-  result: boolean;
-  expire: number;
+export interface MuteRecord {
   user: string;
+  /** Unix ms when the mute ends; -1 = permanent. */
+  expire: number;
 }
 
-export interface ListResult {
-  result: boolean;
-  action: string;
-  reason?: string;
+/** One user of a list change: whether it took effect, and why not. */
+export interface ListChange {
   user: string;
+  result: boolean;
+  reason?: 'not_member';
 }
 
 export class ModerationService {
-  /** Non-members: groups answer 403, chatrooms 400 (as their doc tables say). */
-  private readonly notMembers: ErrorCode;
-
   constructor(
-    readonly kind: RoomKind,
-    private readonly rooms: GroupsService,
-    private readonly roomRows: GroupsRepository,
+    readonly room: Room,
     private readonly lists: ModerationRepository,
     private readonly limits: ModerationLimits,
     private readonly now: () => number = Date.now,
-  ) {
-    this.notMembers = kind === 'group' ? 'groupNotMembers' : 'roomNotMembers';
-  }
+  ) {}
 
-  private usernames(body: unknown, tooMany: string): string[] {
-    const f = objectBody(body, 'groupInvalidParameter', { message: 'request body must be a JSON object' });
-    const names = [...new Set(stringArray(f.usernames, 'groupFieldRequired', { field: 'usernames' }).map((n) => n.toLowerCase()))];
+  /** `{"usernames": [...]}` of a batch request, folded, at most the batch limit (`tooMany` otherwise). */
+  private batch(body: unknown, tooMany: ErrorCode): string[] {
+    const f = objectBody(body, 'groupBodyNotObject');
+    const names = usernames(stringArray(f.usernames, 'groupFieldRequired', { field: 'usernames' }));
     if (names.length === 0) fail('groupFieldRequired', { field: 'usernames' });
-    if (names.length > this.limits.moderationBatch) fail('groupBatchTooLarge', { message: `${tooMany}${this.limits.moderationBatch}` });
+    if (names.length > this.limits.moderationBatch) fail(tooMany, { max: this.limits.moderationBatch });
     return names;
   }
 
-  /** Every name must be a member (not only the owner) of the room. */
+  /** A comma list from the path, folded, at most the batch limit. */
+  private pathList(list: string, tooMany: ErrorCode): string[] {
+    const names = usernames(commaList(list));
+    if (names.length > this.limits.moderationBatch) fail(tooMany, { max: this.limits.moderationBatch });
+    return names;
+  }
+
+  private async memberSet(room: GroupRow, names: string[]): Promise<Set<string>> {
+    return new Set((await this.room.core.rows.membersOf(room.id, names)).map((m) => m.username));
+  }
+
+  /** Every name must be a member of the room (the owner included, but see below). */
   private async requireMembers(room: GroupRow, names: string[]): Promise<void> {
-    if (names.includes(room.owner)) fail('groupOwnerForbidden');
-    const members = new Set((await this.roomRows.membersOf(room.id, names)).map((m) => m.username));
+    const members = await this.memberSet(room, names);
     const outsiders = names.filter((n) => !members.has(n));
-    if (outsiders.length > 0) fail(this.notMembers, { usernames: outsiders.join(', ') });
+    if (outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
   }
 
   // ---- mutes ----
 
-  /** POST /{rooms}/{id}/mute {"usernames": [≤ 60], "mute_duration": ms | -1} */
-  async mute(app: App, id: string, body: unknown): Promise<MuteResult[]> {
-    const names = this.usernames(body, 'userNames size is more than max limit : ');
+  /** POST /{rooms}/{id}/mute {"usernames": [≤ 60], "mute_duration": ms | -1} — the owner cannot be muted. */
+  async mute(app: App, id: string, body: unknown): Promise<MuteRecord[]> {
+    const names = this.batch(body, 'muteTooMany');
     const duration = (body as Record<string, unknown>).mute_duration;
-    if (typeof duration !== 'number' || !Number.isSafeInteger(duration) || (duration < 1 && duration !== PERMANENT)) {
-      fail('groupInvalidParameter', { message: 'mute_duration must be a positive number of milliseconds or -1' });
-    }
-    const room = await this.rooms.getManageable(app, id);
+    if (typeof duration !== 'number' || !Number.isSafeInteger(duration) || (duration < 1 && duration !== PERMANENT)) fail('muteDurationInvalid');
+    const room = await this.room.core.getManageable(app, id);
+    if (names.includes(room.owner)) fail('groupOwnerForbidden');
     await this.requireMembers(room, names);
     const now = this.now();
     const expire = duration === PERMANENT ? PERMANENT : now + duration;
     await this.lists.mute(app.uuid, id, names, expire, now);
-    return names.map((user) => ({ result: true, expire, user }));
+    return names.map((user) => ({ user, expire }));
   }
 
-  /** DELETE /{rooms}/{id}/mute/{m1,m2} — one result per user. */
-  async unmute(app: App, id: string, list: string): Promise<{ result: boolean; user: string }[]> {
-    const names = commaList(list).map((n) => n.toLowerCase());
-    if (names.length > this.limits.moderationBatch) fail('groupBatchTooLarge', { message: `removeMute member size more than max limit : ${this.limits.moderationBatch}` });
-    await this.rooms.getManageable(app, id);
+  /** DELETE /{rooms}/{id}/mute/{m1,m2} — whether each was muted. */
+  async unmute(app: App, id: string, list: string): Promise<ListChange[]> {
+    const names = this.pathList(list, 'unmuteTooMany');
+    await this.room.core.getManageable(app, id);
     const lifted = new Set(await this.lists.unmute(id, names, this.now()));
-    return names.map((user) => ({ result: lifted.has(user), user }));
+    return names.map((user) => ({ user, result: lifted.has(user) }));
   }
 
   /** GET /{rooms}/{id}/mute — mutes that have not expired, as of now. */
-  async mutes(app: App, id: string): Promise<{ expire: number; user: string }[]> {
-    await this.rooms.get(app, id);
-    return (await this.lists.activeMutes(id, this.now())).map((m) => ({ expire: m.expire, user: m.username }));
+  async mutes(app: App, id: string): Promise<MuteRecord[]> {
+    await this.room.core.get(app, id);
+    return (await this.lists.activeMutes(id, this.now())).map((m) => ({ user: m.username, expire: m.expire }));
   }
 
   /** POST / DELETE /{rooms}/{id}/ban — mute all; the individual list is left as it is. */
   async setMuteAll(app: App, id: string, on: boolean): Promise<boolean> {
-    await this.rooms.getManageable(app, id);
-    await this.roomRows.update(app.uuid, id, { mute_all: on ? 1 : 0, modified: this.now() });
+    await this.room.core.getManageable(app, id);
+    await this.room.core.rows.update(app.uuid, id, { mute_all: on ? 1 : 0, modified: this.now() });
     return on;
   }
 
   // ---- allowlist ----
 
   async allowlist(app: App, id: string): Promise<string[]> {
-    await this.rooms.get(app, id);
+    await this.room.core.get(app, id);
     return this.lists.list('group_allowlist', id);
   }
 
-  /** Adds members to the allowlist; non-members are refused. */
-  async allow(app: App, id: string, names: string[]): Promise<ListResult[]> {
-    const room = await this.rooms.getManageable(app, id);
-    const members = new Set((await this.roomRows.membersOf(room.id, names)).map((m) => m.username));
-    const outsiders = names.filter((n) => !members.has(n));
-    if (outsiders.length > 0) fail(this.notMembers, { usernames: outsiders.join(', ') });
+  /** POST /{rooms}/{id}/white/users/{username} — one member. */
+  allowOne(app: App, id: string, rawName: string): Promise<ListChange[]> {
+    return this.allow(app, id, [username(rawName)]);
+  }
+
+  /** POST /{rooms}/{id}/white/users {"usernames": [≤ 60]} — members only. */
+  allowMany(app: App, id: string, body: unknown): Promise<ListChange[]> {
+    return this.allow(app, id, this.batch(body, 'allowTooMany'));
+  }
+
+  private async allow(app: App, id: string, names: string[]): Promise<ListChange[]> {
+    const room = await this.room.core.getManageable(app, id);
+    await this.requireMembers(room, names);
     await this.lists.add('group_allowlist', app.uuid, id, names, this.now());
-    return names.map((user) => ({ result: true, action: 'add_user_whitelist', user }));
+    return names.map((user) => ({ user, result: true }));
   }
 
-  allowMany(app: App, id: string, body: unknown): Promise<ListResult[]> {
-    return this.allow(app, id, this.usernames(body, 'usernames size is more than max limit : '));
-  }
-
-  async disallow(app: App, id: string, list: string): Promise<ListResult[]> {
-    const names = commaList(list).map((n) => n.toLowerCase());
-    if (names.length > this.limits.moderationBatch) fail('groupBatchTooLarge', { message: `removeWhitelist size is more than max limit : ${this.limits.moderationBatch}` });
-    await this.rooms.getManageable(app, id);
+  /** DELETE /{rooms}/{id}/white/users/{u1,u2} */
+  async disallow(app: App, id: string, list: string): Promise<ListChange[]> {
+    const names = this.pathList(list, 'disallowTooMany');
+    await this.room.core.getManageable(app, id);
     const removed = new Set(await this.lists.remove('group_allowlist', id, names));
-    return names.map((user) => ({ result: removed.has(user), action: 'remove_user_whitelist', user }));
+    return names.map((user) => ({ user, result: removed.has(user) }));
   }
 
   // ---- blocklist ----
 
   async blocklist(app: App, id: string): Promise<string[]> {
-    await this.rooms.get(app, id);
+    await this.room.core.get(app, id);
     return this.lists.list('group_blocklist', id);
   }
 
-  /**
-   * Blocks members: they leave the room (and its threads and allowlist) and cannot rejoin. For one
-   * user a non-member is refused; in a batch each non-member is reported in place.
-   */
-  async block(app: App, id: string, names: string[], single: boolean): Promise<ListResult[]> {
-    const room = await this.rooms.getManageable(app, id);
+  /** POST /{rooms}/{id}/blocks/users/{username} — one member: removed and kept out; a non-member is refused. */
+  blockOne(app: App, id: string, rawName: string): Promise<ListChange[]> {
+    return this.block(app, id, [username(rawName)], true);
+  }
+
+  /** POST /{rooms}/{id}/blocks/users {"usernames": [≤ 60]} — each non-member is reported in place. */
+  blockMany(app: App, id: string, body: unknown): Promise<ListChange[]> {
+    return this.block(app, id, this.batch(body, 'blockTooMany'), false);
+  }
+
+  /** Blocked members leave the room (and its threads and allowlist) and cannot rejoin. */
+  private async block(app: App, id: string, names: string[], single: boolean): Promise<ListChange[]> {
+    const room = await this.room.core.getManageable(app, id);
     if (names.includes(room.owner)) fail('groupOwnerForbidden');
-    const members = new Set((await this.roomRows.membersOf(room.id, names)).map((m) => m.username));
+    const members = await this.memberSet(room, names);
     const outsiders = names.filter((n) => !members.has(n));
-    if (single && outsiders.length > 0) fail(this.notMembers, { usernames: outsiders.join(', ') });
+    if (single && outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
     const blocked = names.filter((n) => members.has(n));
     const now = this.now();
     await this.lists.add('group_blocklist', app.uuid, id, blocked, now);
-    await this.roomRows.removeMembers(id, blocked, now);
-    return names.map((user) =>
-      members.has(user)
-        ? { result: true, action: 'add_blocks', user }
-        : { result: false, action: 'add_blocks', reason: `user: ${user} doesn't exist in group: ${id}`, user },
-    );
+    await this.room.core.rows.removeMembers(id, blocked, now);
+    return names.map((user) => (members.has(user) ? { user, result: true } : { user, result: false, reason: 'not_member' }));
   }
 
-  blockMany(app: App, id: string, body: unknown): Promise<ListResult[]> {
-    return this.block(app, id, this.usernames(body, 'userNames is more than max limit : '), false);
-  }
-
-  async unblock(app: App, id: string, list: string): Promise<ListResult[]> {
-    const names = commaList(list).map((n) => n.toLowerCase());
-    if (names.length > this.limits.moderationBatch) fail('groupBatchTooLarge', { message: `removeBlacklist: list size more than max limit : ${this.limits.moderationBatch}` });
-    await this.rooms.getManageable(app, id);
+  /** DELETE /{rooms}/{id}/blocks/users/{username} or /{u1,u2} */
+  async unblock(app: App, id: string, list: string): Promise<ListChange[]> {
+    const names = this.pathList(list, 'unblockTooMany');
+    await this.room.core.getManageable(app, id);
     const removed = new Set(await this.lists.remove('group_blocklist', id, names));
-    return names.map((user) => ({ result: removed.has(user), action: 'remove_blocks', user }));
-  }
-
-  async isBlocked(roomId: string, username: string): Promise<boolean> {
-    return this.lists.contains('group_blocklist', roomId, username);
+    return names.map((user) => ({ user, result: removed.has(user) }));
   }
 
   // ---- the speak decision ----
 
-  /** Gathers the facts about `username` in `room` (already looked up by the caller) and decides (decideSpeak). */
-  async maySpeak(room: GroupRow, username: string): Promise<SpeakDecision> {
+  /** Gathers the facts about `name` (folded) in `room` (already looked up by the caller) and decides (decideSpeak). */
+  async maySpeak(room: GroupRow, name: string): Promise<SpeakDecision> {
     const id = room.id;
-    const name = username.toLowerCase();
     const now = this.now();
     const [member, blocked, muted, allowlisted] = await Promise.all([
-      this.roomRows.member(id, name),
+      this.room.core.rows.member(id, name),
       this.lists.contains('group_blocklist', id, name),
       this.lists.activeMute(id, name, now),
       this.lists.contains('group_allowlist', id, name),

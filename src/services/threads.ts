@@ -2,23 +2,26 @@
 // per user in a group, and thread members. Lists are keyset pages; as the hosted service does,
 // a page with threads carries a cursor even when it is the last one, and an empty page ends a walk.
 import type { ThreadLimits } from '../config.js';
-import type { GroupsRepository } from '../store/groups.js';
 import { ThreadLimitError, type JoinedThread, type Sort, type ThreadRow, type ThreadsRepository } from '../store/threads.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { fail } from './errors.js';
 import { charLength, objectBody, stringArray } from './fields.js';
-import type { GroupsService } from './groups.js';
 import { isNumericId, numericId } from './ids.js';
+import { pageSize, refuseWith, type SizeRule } from './paging.js';
+import type { RoomCore } from './rooms/core.js';
+import { username, usernames } from './usernames.js';
 
 const NAME_MAX = 64;
 const MSG_ID_MAX = 64;
-const PAGE_MAX = 50;
 const MEMBER_BATCH = 10;
 
+/** Thread lists: limit 1..50, default 50; more is refused ("query param reaches limit."). */
+export const THREADS_PAGE: SizeRule = { default: 50, max: 50, overMax: 'refuse' };
+
 export interface ThreadPageQuery {
-  limit?: string;
+  limit?: unknown;
   cursor?: string;
   sort?: string;
 }
@@ -45,11 +48,7 @@ function idField(value: unknown): string | undefined {
 }
 
 function parsePage(q: ThreadPageQuery, kind: string): { limit: number; sort: Sort; after: number | undefined } {
-  let limit = PAGE_MAX;
-  if (q.limit !== undefined && q.limit !== '') {
-    limit = /^\d+$/.test(q.limit) ? Number(q.limit) : NaN;
-    if (!(limit >= 1 && limit <= PAGE_MAX)) fail('threadQueryLimit');
-  }
+  const limit = pageSize(q.limit, THREADS_PAGE, 'limit', refuseWith('threadQueryLimit'));
   const sort = q.sort === undefined || q.sort === '' ? 'desc' : q.sort.toLowerCase();
   if (sort !== 'asc' && sort !== 'desc') fail('threadParamIllegal');
   const after = q.cursor ? decodeCursor(kind, q.cursor, 'threadParamIllegal') : undefined;
@@ -63,8 +62,8 @@ function joinedItem(t: JoinedThread): JoinedThreadItem {
 export class ThreadsService {
   constructor(
     private readonly threads: ThreadsRepository,
-    private readonly groupRows: GroupsRepository,
-    private readonly groups: GroupsService,
+    /** The groups' room core: threads live in groups, and the group rules decide. */
+    private readonly groups: RoomCore,
     private readonly limits: ThreadLimits,
     private readonly now: () => number = Date.now,
   ) {}
@@ -91,11 +90,11 @@ export class ThreadsService {
     if (!groupId || !msgId || typeof f.name !== 'string' || f.name === '' || typeof f.owner !== 'string' || f.owner === '') fail('threadParamIllegal');
     if (msgId.length > MSG_ID_MAX) fail('threadParamIllegal');
     if (charLength(f.name) > NAME_MAX) fail('threadNameTooLong');
-    const owner = f.owner.toLowerCase();
-    const group = isNumericId(groupId) ? await this.groupRows.find(app.uuid, groupId) : undefined;
+    const owner = username(f.owner);
+    const group = isNumericId(groupId) ? await this.groups.rows.find(app.uuid, groupId) : undefined;
     if (!group) fail('threadGroupNotFound');
     if (group.disabled === 1) fail('groupDisabled', { id: groupId });
-    if (!(await this.groupRows.member(groupId, owner))) fail('threadUserNotInGroup');
+    if (!(await this.groups.rows.member(groupId, owner))) fail('threadUserNotInGroup');
     if (await this.threads.findByMessage(groupId, msgId)) fail('threadMessageTaken');
     for (let attempt = 0; ; attempt++) {
       const now = this.now();
@@ -140,10 +139,10 @@ export class ThreadsService {
   }
 
   /** GET /threads/user/{u} and /threads/chatgroups/{gid}/user/{u} — by the time the user joined. */
-  async listJoined(app: App, username: string, groupId: string | undefined, q: ThreadPageQuery): Promise<Page<JoinedThreadItem>> {
+  async listJoined(app: App, rawName: string, groupId: string | undefined, q: ThreadPageQuery): Promise<Page<JoinedThreadItem>> {
     const { limit, sort, after } = parsePage(q, 'joined');
     if (groupId !== undefined) await this.groups.get(app, groupId);
-    const rows = await this.threads.pageJoined(app.uuid, username.toLowerCase(), groupId, sort, after, limit);
+    const rows = await this.threads.pageJoined(app.uuid, username(rawName), groupId, sort, after, limit);
     const last = rows[rows.length - 1];
     return { items: rows.map(joinedItem), cursor: last ? encodeCursor('joined', last.member_seq) : undefined };
   }
@@ -159,7 +158,7 @@ export class ThreadsService {
 
   private usernames(body: unknown): string[] {
     const f = objectBody(body, 'threadParamIllegal');
-    const names = [...new Set(stringArray(f.usernames, 'threadParamIllegal').map((n) => n.toLowerCase()))];
+    const names = usernames(stringArray(f.usernames, 'threadParamIllegal'));
     if (names.length === 0) fail('threadParamIllegal');
     if (names.length > MEMBER_BATCH) fail('threadBodyLimit');
     return names;
@@ -169,7 +168,7 @@ export class ThreadsService {
   async addMembers(app: App, id: string, body: unknown): Promise<void> {
     const names = this.usernames(body);
     const thread = await this.getManageable(app, id);
-    const inGroup = new Set((await this.groupRows.membersOf(thread.group_id, names)).map((m) => m.username));
+    const inGroup = new Set((await this.groups.rows.membersOf(thread.group_id, names)).map((m) => m.username));
     if (names.some((n) => !inGroup.has(n))) fail('threadUserNotInGroup');
     try {
       await this.threads.addMembers(thread, names, this.now(), this.limits.threadsPerUser);

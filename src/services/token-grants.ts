@@ -3,12 +3,12 @@
 import type { App, AppsService } from './apps.js';
 import { fail } from './errors.js';
 import { parseTtl, type TokensService } from './tokens.js';
-import { normalizeUsername, userEntity, type UserEntity, type UsersService } from './users.js';
+import { userRecord, type UserRecord, type UsersService } from './users.js';
+import { newUsername } from './usernames.js';
 import type { UserRow } from '../store/users.js';
 
-export type GrantResponse =
-  | { access_token: string; expires_in: number; application: string }
-  | { access_token: string; expires_in: number; user: UserEntity };
+/** A granted token: an app token, or a user token with its user (src/api/token/present.ts shows it). */
+export type Grant = { accessToken: string; expiresIn: number; user?: UserRecord };
 
 export class TokenGrantService {
   constructor(
@@ -19,7 +19,7 @@ export class TokenGrantService {
   ) {}
 
   /** `bearer` is the Authorization token, if any; only `inherit` needs it (an app token). */
-  async grant(app: App, body: unknown, bearer: string | undefined): Promise<GrantResponse> {
+  async grant(app: App, body: unknown, bearer: string | undefined): Promise<Grant> {
     const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const grantType = fields.grant_type;
     if (grantType === undefined || grantType === null || grantType === '') fail('grantTypeRequired');
@@ -35,7 +35,7 @@ export class TokenGrantService {
     }
   }
 
-  private async clientCredentials(app: App, f: Record<string, unknown>): Promise<GrantResponse> {
+  private async clientCredentials(app: App, f: Record<string, unknown>): Promise<Grant> {
     if (typeof f.client_id !== 'string' || f.client_id === '') fail('clientIdRequired');
     if (typeof f.client_secret !== 'string' || f.client_secret === '') fail('clientSecretRequired');
     const ttl = parseTtl(f.ttl, this.defaultTtl);
@@ -43,10 +43,10 @@ export class TokenGrantService {
     if (f.client_id !== current.client_id) fail('clientIdMismatch');
     if (!(await this.apps.verifyClientSecret(current, f.client_secret))) fail('clientSecretMismatch');
     const token = this.tokens.issueApp(app, ttl);
-    return { access_token: token.accessToken, expires_in: token.expiresIn, application: app.uuid };
+    return { accessToken: token.accessToken, expiresIn: token.expiresIn };
   }
 
-  private async password(app: App, f: Record<string, unknown>): Promise<GrantResponse> {
+  private async password(app: App, f: Record<string, unknown>): Promise<Grant> {
     if (typeof f.username !== 'string' || f.username === '') fail('grantUsernameRequired');
     if (typeof f.password !== 'string' || f.password === '') fail('grantPasswordRequired');
     const ttl = parseTtl(f.ttl, this.defaultTtl);
@@ -56,20 +56,20 @@ export class TokenGrantService {
     return this.userToken(app, user, ttl);
   }
 
-  private async inherit(app: App, f: Record<string, unknown>, bearer: string | undefined): Promise<GrantResponse> {
+  private async inherit(app: App, f: Record<string, unknown>, bearer: string | undefined): Promise<Grant> {
     const principal = await this.tokens.verify(app, bearer);
     if (principal.kind !== 'app') fail('tokenRevoked');
     if (typeof f.username !== 'string' || f.username === '') fail('grantUsernameRequired');
     const ttl = parseTtl(f.ttl, this.defaultTtl);
     const autoCreate = f.autoCreateUser === true || f.autoCreateUser === 'true';
-    const user = autoCreate ? await this.users.findOrCreate(app, normalizeUsername(f.username)) : await this.users.findRow(app, f.username);
+    const user = autoCreate ? await this.users.findOrCreate(app, newUsername(f.username)) : await this.users.findRow(app, f.username);
     if (!user) fail('grantUserNotFound');
     return this.userToken(app, user, ttl);
   }
 
-  private userToken(app: App, user: UserRow, ttl: number): GrantResponse {
+  private userToken(app: App, user: UserRow, ttl: number): Grant {
     if (user.activated !== 1) fail('grantUserNotActivated');
     const token = this.tokens.issueUser(app, user, ttl);
-    return { access_token: token.accessToken, expires_in: token.expiresIn, user: userEntity(user) };
+    return { accessToken: token.accessToken, expiresIn: token.expiresIn, user: userRecord(user) };
   }
 }

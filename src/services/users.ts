@@ -9,47 +9,27 @@ import type { Fanout } from '../coord/fanout.js';
 import { DomainError, fail } from './errors.js';
 import { randomSecret, type SecretHasher } from './secrets.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageSize, probedPage, type SizeRule } from './paging.js';
+import { foldUsername, newUsername } from './usernames.js';
 
-export const USERNAME_MAX_BYTES = 64;
+/** GET /users: limit default 10; "若实际用户数量超过 100，返回 100 个用户" — a larger one reads 100. */
+export const USERS_PAGE: SizeRule = { default: 10, max: 100, overMax: 'cap' };
+
 export const PASSWORD_MAX_CHARS = 64;
 export const NICKNAME_MAX_CHARS = 100;
-const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
 
-/** The user entity as the hosted service shows it. */
-export interface UserEntity {
+/** A user as services answer it; src/api/users/present.ts shows it as the hosted entity. */
+export interface UserRecord {
   uuid: string;
-  type: 'user';
   created: number;
   modified: number;
   username: string;
   activated: boolean;
-  nickname?: string;
+  nickname: string | null;
 }
 
-export function userEntity(row: UserRow): UserEntity {
-  const entity: UserEntity = {
-    uuid: row.uuid,
-    type: 'user',
-    created: row.created,
-    modified: row.modified,
-    username: row.username,
-    activated: row.activated === 1,
-  };
-  if (row.nickname !== null) entity.nickname = row.nickname;
-  return entity;
-}
-
-/** Validates a username as sent and returns it lower-cased (usernames are case-insensitive). */
-export function normalizeUsername(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length === 0) fail('usernameIllegal', { username: raw === undefined ? 'null' : String(raw) });
-  if (Buffer.byteLength(raw) > USERNAME_MAX_BYTES) fail('usernameTooLong');
-  if (!USERNAME_PATTERN.test(raw)) fail('usernameIllegal', { username: raw });
-  return raw.toLowerCase();
-}
-
-/** A username taken from a URL path: anything that is not a legal name cannot exist. */
-function pathUsername(raw: string): string | undefined {
-  return raw.length > 0 && Buffer.byteLength(raw) <= USERNAME_MAX_BYTES && USERNAME_PATTERN.test(raw) ? raw.toLowerCase() : undefined;
+export function userRecord(row: UserRow): UserRecord {
+  return { uuid: row.uuid, created: row.created, modified: row.modified, username: row.username, activated: row.activated === 1, nickname: row.nickname };
 }
 
 interface Registration {
@@ -60,10 +40,10 @@ interface Registration {
 
 function parseRegistration(raw: unknown): Registration {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new DomainError('invalidRequestBody', { message: 'each user must be a JSON object with username and password' });
+    throw new DomainError('registerUserInvalid');
   }
   const item = raw as Record<string, unknown>;
-  const username = normalizeUsername(item.username);
+  const username = newUsername(item.username);
   const password = item.password;
   if (typeof password !== 'string' || password.length === 0) fail('passwordRequired');
   if ([...password].length > PASSWORD_MAX_CHARS) fail('passwordTooLong');
@@ -74,12 +54,12 @@ function parseRegistration(raw: unknown): Registration {
 }
 
 export interface RegisterResult {
-  created: UserEntity[];
+  created: UserRecord[];
   failed: { username: string; registerUserFailReason: string }[];
 }
 
 export interface UserPage {
-  entities: UserEntity[];
+  users: UserRecord[];
   cursor?: string;
 }
 
@@ -101,10 +81,10 @@ export class UsersService {
   async register(app: App, body: unknown): Promise<RegisterResult> {
     const single = !Array.isArray(body);
     if (body === undefined || body === null || typeof body !== 'object') {
-      throw new DomainError('invalidRequestBody', { message: 'request body must be a user object or an array of users' });
+      throw new DomainError('registerBodyInvalid');
     }
     const items = single ? [body] : (body as unknown[]);
-    if (items.length === 0) throw new DomainError('invalidRequestBody', { message: 'request body must contain at least one user' });
+    if (items.length === 0) throw new DomainError('registerBodyEmpty');
     if (items.length > this.limits.registerBatch) fail('registerBatchTooLarge', { size: items.length, max: this.limits.registerBatch });
 
     const registrations = new Map<string, Registration>();
@@ -140,7 +120,7 @@ export class UsersService {
     const failedNames = [...registrations.keys()].filter((name) => !insertedNames.has(name));
     if (single && failedNames.length > 0) fail('usernameTaken', { appUuid: app.uuid, username: failedNames[0]! });
     return {
-      created: inserted.map(userEntity),
+      created: inserted.map(userRecord),
       failed: failedNames.map((username) => ({ username, registerUserFailReason: `the ${username} already exists` })),
     };
   }
@@ -169,39 +149,38 @@ export class UsersService {
     return row;
   }
 
-  findRow(app: App, username: string): Promise<UserRow | undefined> {
-    const name = pathUsername(username);
+  /** The user named by `raw` (a path or body name): anything that is not a legal name cannot exist. */
+  findRow(app: App, raw: string): Promise<UserRow | undefined> {
+    const name = foldUsername(raw);
     return name ? this.repo.findByName(app.uuid, name) : Promise.resolve(undefined);
   }
 
-  async get(app: App, username: string): Promise<UserEntity> {
+  async get(app: App, username: string): Promise<UserRecord> {
     const row = await this.findRow(app, username);
     if (!row) fail('userNotFound');
-    return userEntity(row);
+    return userRecord(row);
   }
 
-  async list(app: App, limit: number, cursor: string | undefined): Promise<UserPage> {
-    const after = cursor === undefined ? 0 : decodeCursor('users', cursor, 'invalidQuery');
-    const rows = await this.repo.page(app.uuid, after, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      entities: page.map(userEntity),
-      cursor: rows.length > limit && last ? encodeCursor('users', last.seq) : undefined,
-    };
+  /** GET /users?limit=&cursor= — oldest first. */
+  async list(app: App, query: { limit?: unknown; cursor?: string }): Promise<UserPage> {
+    const limit = pageSize(query.limit, USERS_PAGE, 'limit');
+    const after = query.cursor === undefined || query.cursor === '' ? 0 : decodeCursor('users', query.cursor, 'userCursorInvalid');
+    const { items, hasMore } = probedPage(await this.repo.page(app.uuid, after, limit + 1), limit);
+    const last = items[items.length - 1];
+    return { users: items.map(userRecord), cursor: hasMore && last ? encodeCursor('users', last.seq) : undefined };
   }
 
   /**
    * Deletes a user; groups they own are dissolved and they leave all others (REFERENCE §2b). The
    * response shows the removed account as no longer activated.
    */
-  async delete(app: App, username: string): Promise<UserEntity> {
+  async delete(app: App, username: string): Promise<UserRecord> {
     const row = await this.findRow(app, username);
     const deleted = row && (await this.repo.deleteCascade(app.uuid, row, this.now()));
     if (!deleted) fail('userNotFound');
     this.fanout.kick(app.uuid, row.username);
     await this.blobs.delete(deleted.fileIds);
-    return { ...userEntity(row), activated: false };
+    return { ...userRecord(row), activated: false };
   }
 
   async changePassword(app: App, username: string, body: unknown): Promise<void> {
@@ -216,13 +195,13 @@ export class UsersService {
     this.fanout.kick(app.uuid, row.username);
   }
 
-  async setActivated(app: App, username: string, activated: boolean): Promise<UserEntity> {
+  async setActivated(app: App, username: string, activated: boolean): Promise<UserRecord> {
     const row = await this.findRow(app, username);
     const updated = row && (await this.repo.setActivated(app.uuid, row.uuid, activated, this.now()));
     if (!updated) fail('userNotFound');
     // A deactivated user is logged out at once (account_ban.md).
     if (!activated) this.fanout.kick(app.uuid, updated.username);
-    return userEntity(updated);
+    return userRecord(updated);
   }
 
   verifyPassword(user: UserRow, password: string): Promise<boolean> {

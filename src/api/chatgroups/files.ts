@@ -1,4 +1,4 @@
-// Group announcement and shared files (seed 000 "管理群公告与群文件").
+// Group shared files (seed 000 "管理群公告与群文件"; the announcement routes are in routes.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/index.js';
 import type { GroupFileRow } from '../../store/group-files.js';
@@ -13,8 +13,6 @@ interface GroupParams {
 interface FileParams extends GroupParams {
   file_id: string;
 }
-
-const FILES_PAGE_MAX = 1000;
 
 function fileUrl(req: FastifyRequest, row: GroupFileRow): string {
   const app = req.chatApp;
@@ -51,31 +49,13 @@ function contentDisposition(name: string): string {
 }
 
 export async function groupFilesRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { groups, groupFiles } = services;
-
-  // GET /chatgroups/{group_id}/announcement
-  server.get<{ Params: GroupParams }>('/chatgroups/:group_id/announcement', { config: { rateLimit: perSecond(100) } }, async (req, reply) =>
-    envelope(req, reply, { data: { announcement: await groups.announcement(req.chatApp, req.params.group_id) } }),
-  );
-
-  // POST /chatgroups/{group_id}/announcement {"announcement"} — at most 512 characters
-  server.post<{ Params: GroupParams }>('/chatgroups/:group_id/announcement', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
-    await groups.setAnnouncement(req.chatApp, req.params.group_id, req.body);
-    return envelope(req, reply, { data: { id: req.params.group_id, result: true } });
-  });
+  const { groupFiles } = services;
 
   // GET /chatgroups/{group_id}/share_files?pagenum=&pagesize= — newest first, pagesize 1..1000 (default 1000)
-  server.get<{ Params: GroupParams; Querystring: { pagenum?: number; pagesize?: number } }>(
+  server.get<{ Params: GroupParams; Querystring: Record<string, string | undefined> }>(
     '/chatgroups/:group_id/share_files',
-    {
-      schema: { querystring: { type: 'object', properties: { pagenum: { type: 'integer', minimum: 0 }, pagesize: { type: 'integer', minimum: 1 } } } },
-      config: { rateLimit: perSecond(100) },
-    },
-    async (req, reply) => {
-      const pagesize = Math.min(req.query.pagesize ?? FILES_PAGE_MAX, FILES_PAGE_MAX);
-      const data = await groupFiles.list(req.chatApp, req.params.group_id, req.query.pagenum ?? 1, pagesize);
-      return envelope(req, reply, { data, params: true });
-    },
+    { config: { rateLimit: perSecond(100) } },
+    async (req, reply) => envelope(req, reply, { data: await groupFiles.list(req.chatApp, req.params.group_id, req.query), params: true }),
   );
 
   // POST /chatgroups/{group_id}/share_files — multipart part `file`, header restrict-access, ≤ 10 MB

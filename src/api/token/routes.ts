@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.js';
 import { bearerToken } from '../../http/context.js';
 import { perSecond } from '../../http/rate-limit.js';
+import { grantBody } from './present.js';
 
 export async function tokenRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
   // POST /token
   server.post('/token', { config: { auth: 'none', rateLimit: perSecond(300) } }, async (req) =>
-    services.grants.grant(req.chatApp, req.body, bearerToken(req)),
+    grantBody(req.chatApp, await services.grants.grant(req.chatApp, req.body, bearerToken(req))),
   );
 }

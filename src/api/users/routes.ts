@@ -1,22 +1,18 @@
-// IM users (REFERENCE §2b): register, get, list, delete, change password, deactivate / activate.
+// IM users (REFERENCE §2b): register, get, list, delete, change password, deactivate / activate;
+// and the chatrooms a user joined (chatroom_manage.md).
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.js';
 import { actionResult, envelope } from '../../http/envelope.js';
 import { perSecond } from '../../http/rate-limit.js';
+import { joinedRoomItem } from '../chatrooms/present.js';
+import { userEntity } from './present.js';
 
 interface UsernameParams {
   username: string;
 }
+type Query = Record<string, string | undefined>;
 
-const USERS_PAGE_MAX = 100;
-
-const listQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1 },
-    cursor: { type: 'string', minLength: 1 },
-  },
-} as const;
+const LIMIT = { rateLimit: perSecond(100) };
 
 export async function usersRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const users = services.users;
@@ -24,48 +20,46 @@ export async function usersRoutes(server: FastifyInstance, { services }: { servi
   // POST /users — one user (object) or a batch (array, ≤ 60): account_register_authorized_single/_batch.md
   server.post('/users', { config: { auth: 'registration', rateLimit: perSecond(100) } }, async (req, reply) => {
     const result = await users.register(req.chatApp, req.body);
-    return envelope(req, reply, { entities: result.created, data: result.failed.length > 0 ? result.failed : undefined });
+    return envelope(req, reply, { entities: result.created.map(userEntity), data: result.failed.length > 0 ? result.failed : undefined });
   });
 
   // GET /users?limit=&cursor= — oldest first: account_detail_obtain_batch.md
-  server.get<{ Querystring: { limit?: number; cursor?: string } }>(
-    '/users',
-    { schema: { querystring: listQuery }, config: { rateLimit: perSecond(100) } },
-    async (req, reply) => {
-      // "若实际用户数量超过 100，返回 100 个用户" — a larger limit returns 100.
-      const limit = Math.min(req.query.limit ?? 10, USERS_PAGE_MAX);
-      const page = await users.list(req.chatApp, limit, req.query.cursor);
-      return envelope(req, reply, { entities: page.entities, count: page.entities.length, cursor: page.cursor, params: true });
-    },
-  );
+  server.get<{ Querystring: Query }>('/users', { config: LIMIT }, async (req, reply) => {
+    const page = await users.list(req.chatApp, req.query);
+    const entities = page.users.map(userEntity);
+    return envelope(req, reply, { entities, count: entities.length, cursor: page.cursor, params: true });
+  });
 
   // GET /users/{username}: account_detail_obtain_single.md
-  server.get<{ Params: UsernameParams }>('/users/:username', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
-    const user = await users.get(req.chatApp, req.params.username);
-    return envelope(req, reply, { entities: [user], count: 1 });
-  });
+  server.get<{ Params: UsernameParams }>('/users/:username', { config: LIMIT }, async (req, reply) =>
+    envelope(req, reply, { entities: [userEntity(await users.get(req.chatApp, req.params.username))], count: 1 }),
+  );
 
   // DELETE /users/{username}: account_delete_single.md
-  server.delete<{ Params: UsernameParams }>('/users/:username', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
-    const user = await users.delete(req.chatApp, req.params.username);
-    return envelope(req, reply, { entities: [user] });
-  });
+  server.delete<{ Params: UsernameParams }>('/users/:username', { config: LIMIT }, async (req, reply) =>
+    envelope(req, reply, { entities: [userEntity(await users.delete(req.chatApp, req.params.username))] }),
+  );
 
   // PUT /users/{username}/password: account_password_change.md
-  server.put<{ Params: UsernameParams }>('/users/:username/password', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
+  server.put<{ Params: UsernameParams }>('/users/:username/password', { config: LIMIT }, async (req, reply) => {
     await users.changePassword(req.chatApp, req.params.username, req.body);
     return actionResult(reply, 'set user password');
   });
 
   // POST /users/{username}/deactivate: account_ban.md
-  server.post<{ Params: UsernameParams }>('/users/:username/deactivate', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
-    const user = await users.setActivated(req.chatApp, req.params.username, false);
-    return actionResult(reply, 'Deactivate user', [user]);
-  });
+  server.post<{ Params: UsernameParams }>('/users/:username/deactivate', { config: LIMIT }, async (req, reply) =>
+    actionResult(reply, 'Deactivate user', [userEntity(await users.setActivated(req.chatApp, req.params.username, false))]),
+  );
 
   // POST /users/{username}/activate: account_unban.md
-  server.post<{ Params: UsernameParams }>('/users/:username/activate', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
+  server.post<{ Params: UsernameParams }>('/users/:username/activate', { config: LIMIT }, async (req, reply) => {
     await users.setActivated(req.chatApp, req.params.username, true);
     return actionResult(reply, 'activate user');
+  });
+
+  // GET /users/{username}/joined_chatrooms?pagenum=&pagesize= — no parameters: the latest 500
+  server.get<{ Params: UsernameParams; Querystring: Query }>('/users/:username/joined_chatrooms', { config: { rateLimit: perSecond(50) } }, async (req, reply) => {
+    const data = (await services.chatrooms.joined(req.chatApp, req.params.username, req.query)).map(joinedRoomItem);
+    return envelope(req, reply, { data, count: data.length });
   });
 }

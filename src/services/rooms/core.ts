@@ -1,0 +1,51 @@
+// Looking rooms up, and dissolving them: what every room operation starts from.
+import type { BlobStore } from '../../blobs/index.js';
+import type { GroupRow, GroupsRepository } from '../../store/groups.js';
+import type { UsersRepository } from '../../store/users.js';
+import type { App } from '../apps.js';
+import { fail } from '../errors.js';
+import { isNumericId } from '../ids.js';
+import type { RoomProfile } from './profile.js';
+
+export class RoomCore {
+  constructor(
+    readonly profile: RoomProfile,
+    readonly rows: GroupsRepository,
+    private readonly users: UsersRepository,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /** The room, or undefined. Ids that cannot be ours are simply not found. */
+  find(app: App, id: string): Promise<GroupRow | undefined> {
+    return isNumericId(id) ? this.rows.find(app.uuid, id) : Promise.resolve(undefined);
+  }
+
+  /** The room, or 404 `grpID X does not exist!`. */
+  async get(app: App, id: string): Promise<GroupRow> {
+    const room = await this.find(app, id);
+    if (!room) fail('groupNotFound', { id });
+    return room;
+  }
+
+  /** The room for a management operation: it must exist and not be disabled. */
+  async getManageable(app: App, id: string): Promise<GroupRow> {
+    const room = await this.get(app, id);
+    if (room.disabled === 1) fail('groupDisabled', { id });
+    return room;
+  }
+
+  /** Every name (already folded) must be an existing user: 404 `username X doesn't exist!` otherwise. */
+  async requireUsers(app: App, names: string[]): Promise<void> {
+    const found = new Set((await this.users.findManyByName(app.uuid, names)).map((u) => u.username));
+    const missing = names.find((n) => !found.has(n));
+    if (missing !== undefined) fail('groupUserNotFound', { username: missing });
+  }
+
+  /** DELETE /chatgroups/{id}, DELETE /chatrooms/{id}: members, lists, announcement, files and their bytes go. */
+  async dissolve(app: App, id: string): Promise<void> {
+    await this.get(app, id);
+    const deleted = await this.rows.delete(app.uuid, id);
+    if (!deleted) fail('groupNotFound', { id });
+    await this.blobs.delete(deleted.fileIds);
+  }
+}
