@@ -90,9 +90,12 @@ export class ChatroomsService {
     if (Object.keys(changes).length > 0) {
       const update = { ...changes, modified: this.now() };
       if (maxusers !== undefined) {
-        if (!(await core.rows.updateWithMaxUsers(app.uuid, id, { ...update, maxusers }))) fail('groupMaxUsersBelowCount');
+        if (!(await core.rows.updateWithMaxUsers(app.uuid, id, { ...update, maxusers }))) {
+          await core.get(app, id);
+          fail('groupMaxUsersBelowCount');
+        }
       } else {
-        await core.rows.update(app.uuid, id, update);
+        await core.update(app, id, update);
       }
     }
     if (newOwner !== undefined) {

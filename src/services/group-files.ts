@@ -116,7 +116,7 @@ export class GroupFilesService {
       // foreign key, and the blob is removed.
       if (!(await this.groupRows.find(app.uuid, groupId))) fail('groupNotFound', { id: groupId });
       // Counted again at insert time: uploads that were all streaming at once passed the early check.
-      const inserted = await this.files.insertIfBelow(row, this.limits.shareFilesPerGroup);
+      const inserted = await this.groups.write(groupId, () => this.files.insertIfBelow(row, this.limits.shareFilesPerGroup));
       if (!inserted) fail('shareFilesFull', { max: this.limits.shareFilesPerGroup });
       return inserted;
     } catch (err) {

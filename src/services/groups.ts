@@ -80,7 +80,7 @@ export class GroupsService {
 
   async setDisabled(app: App, id: string, disabled: boolean): Promise<boolean> {
     await this.room.core.get(app, id);
-    await this.room.core.rows.update(app.uuid, id, { disabled: disabled ? 1 : 0, modified: this.now() });
+    await this.room.core.update(app, id, { disabled: disabled ? 1 : 0, modified: this.now() });
     return disabled;
   }
 
@@ -115,9 +115,12 @@ export class GroupsService {
     if (Object.keys(changes).length > 0) {
       const updated = { ...changes, modified: this.now() };
       if (typeof changes.maxusers === 'number') {
-        if (!(await core.rows.updateWithMaxUsers(app.uuid, id, { ...updated, maxusers: changes.maxusers }))) fail('groupMaxUsersBelowCount');
+        if (!(await core.rows.updateWithMaxUsers(app.uuid, id, { ...updated, maxusers: changes.maxusers }))) {
+          await core.get(app, id);
+          fail('groupMaxUsersBelowCount');
+        }
       } else {
-        await core.rows.update(app.uuid, id, updated);
+        await core.update(app, id, updated);
       }
     }
     if (newOwner !== undefined) {

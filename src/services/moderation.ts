@@ -72,7 +72,7 @@ export class ModerationService {
     await this.requireMembers(room, names);
     const now = this.now();
     const expire = duration === PERMANENT ? PERMANENT : now + duration;
-    await this.lists.mute(app.uuid, id, names, expire, now);
+    await this.room.core.write(id, () => this.lists.mute(app.uuid, id, names, expire, now));
     return names.map((user) => ({ user, expire }));
   }
 
@@ -93,7 +93,7 @@ export class ModerationService {
   /** POST / DELETE /{rooms}/{id}/ban — mute all; the individual list is left as it is. */
   async setMuteAll(app: App, id: string, on: boolean): Promise<boolean> {
     await this.room.core.getManageable(app, id);
-    await this.room.core.rows.update(app.uuid, id, { mute_all: on ? 1 : 0, modified: this.now() });
+    await this.room.core.update(app, id, { mute_all: on ? 1 : 0, modified: this.now() });
     return on;
   }
 
@@ -117,7 +117,7 @@ export class ModerationService {
   private async allow(app: App, id: string, names: string[]): Promise<ListChange[]> {
     const room = await this.room.core.getManageable(app, id);
     await this.requireMembers(room, names);
-    await this.lists.add('group_allowlist', app.uuid, id, names, this.now());
+    await this.room.core.write(id, () => this.lists.allow(app.uuid, id, names, this.now()));
     return names.map((user) => ({ user, result: true }));
   }
 
@@ -154,9 +154,7 @@ export class ModerationService {
     const outsiders = names.filter((n) => !members.has(n));
     if (single && outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
     const blocked = names.filter((n) => members.has(n));
-    const now = this.now();
-    await this.lists.add('group_blocklist', app.uuid, id, blocked, now);
-    await this.room.core.rows.removeMembers(id, blocked, now);
+    await this.room.core.write(id, () => this.room.core.rows.blockMembers(app.uuid, id, blocked, this.now()));
     return names.map((user) => (members.has(user) ? { user, result: true } : { user, result: false, reason: 'not_member' }));
   }
 

@@ -2,7 +2,8 @@
 // per user in a group, and thread members. Lists are keyset pages; as the hosted service does,
 // a page with threads carries a cursor even when it is the last one, and an empty page ends a walk.
 import type { ThreadLimits } from '../config.js';
-import { ThreadLimitError, type JoinedThread, type Sort, type ThreadRow, type ThreadsRepository } from '../store/threads.js';
+import { RoomGoneError } from '../store/locking.js';
+import { NotInGroupError, ThreadLimitError, type JoinedThread, type Sort, type ThreadRow, type ThreadsRepository } from '../store/threads.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -107,6 +108,9 @@ export class ThreadsService {
         return id;
       } catch (err) {
         if (err instanceof ThreadLimitError) fail(err.which === 'app' ? 'threadLimitReached' : 'threadUserJoinLimit');
+        // The group was dissolved, or the owner left it, since the checks above.
+        if (err instanceof RoomGoneError) fail('threadGroupNotFound');
+        if (err instanceof NotInGroupError) fail('threadUserNotInGroup');
         if (!isUniqueViolation(err) || attempt >= 4) throw err;
         // A concurrent create on the same message won; anything else was an id clash: retry.
         if (await this.threads.findByMessage(groupId, msgId)) fail('threadMessageTaken');
@@ -174,6 +178,8 @@ export class ThreadsService {
       await this.threads.addMembers(thread, names, this.now(), this.limits.threadsPerUser);
     } catch (err) {
       if (err instanceof ThreadLimitError) fail('threadUserJoinLimit');
+      if (err instanceof RoomGoneError) fail('threadNotFound');
+      if (err instanceof NotInGroupError) fail('threadUserNotInGroup');
       throw err;
     }
   }

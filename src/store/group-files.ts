@@ -1,6 +1,7 @@
 // Metadata of group shared files; the bytes are in the blob store under file_id.
 import type { Insertable, Selectable } from 'kysely';
 import { lockKeys, type Db } from './db.js';
+import { lockRoom, writeTransaction } from './locking.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { GroupFilesTable } from './schema.js';
 
@@ -12,9 +13,13 @@ export class GroupFilesRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  /** Inserts the row unless the group already has `max` files (counted under a lock); undefined then. */
+  /**
+   * Inserts the row unless the group already has `max` files (counted under a lock); undefined then.
+   * RoomGoneError when the group was dissolved while the bytes were arriving.
+   */
   insertIfBelow(row: Insertable<GroupFilesTable>, max: number): Promise<GroupFileRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
+      await lockRoom(trx, this.dialect, row.group_id);
       await lockKeys(trx, this.dialect, [`files:${row.group_id}`]);
       const count = await trx
         .selectFrom('group_files')
@@ -47,12 +52,6 @@ export class GroupFilesRepository {
   async delete(groupId: string, fileId: string): Promise<boolean> {
     const result = await this.db.deleteFrom('group_files').where('group_id', '=', groupId).where('file_id', '=', fileId).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
-  }
-
-  async fileIdsOfGroups(groupIds: string[]): Promise<string[]> {
-    if (groupIds.length === 0) return [];
-    const rows = await this.db.selectFrom('group_files').select('file_id').where('group_id', 'in', groupIds).execute();
-    return rows.map((r) => r.file_id);
   }
 
   /** Which of `fileIds` still have a metadata row. */

@@ -2,6 +2,7 @@
 // transaction; "room left" is checked by a conditional UPDATE, so concurrent adds cannot overfill.
 import { type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { lockKeys, type Db } from './db.js';
+import { lockRoom, lockUsers, RoomGoneError, writeTransaction } from './locking.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { GroupMembersTable, GroupRole, GroupsTable, RoomKind } from './schema.js';
@@ -75,7 +76,9 @@ export class GroupsRepository {
 
   /** Creates the group with its owner and members in one transaction, within the caps. */
   async create(group: NewGroup, owner: string, members: string[], now: number, caps: MembershipCaps): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
+      // The owner and members were looked up before; a deletion since then refuses the create.
+      await lockUsers(trx, this.dialect, group.app_uuid, [owner, ...members]);
       if (caps.perApp && caps.perApp > 0) {
         await this.lock(trx, [`rooms:${group.app_uuid}:${this.kind}`]);
         const row = await trx
@@ -109,8 +112,10 @@ export class GroupsRepository {
     return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', 'in', ids).execute();
   }
 
-  async update(appUuid: string, id: string, changes: GroupChanges): Promise<void> {
-    await this.db.updateTable('groups').set(changes).where('app_uuid', '=', appUuid).where('id', '=', id).execute();
+  /** False when there was no such room (dissolved meanwhile). */
+  async update(appUuid: string, id: string, changes: GroupChanges): Promise<boolean> {
+    const result = await this.db.updateTable('groups').set(changes).where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Sets maxusers unless the group already has more members than that; false when refused. */
@@ -130,7 +135,14 @@ export class GroupsRepository {
    * ids of its shared files, whose bytes the caller removes, or undefined when there was no group.
    */
   async delete(appUuid: string, id: string): Promise<{ fileIds: string[] } | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
+      // Writers that change the room's members lock its row first: they run before or after this.
+      try {
+        await lockRoom(trx, this.dialect, id);
+      } catch (err) {
+        if (err instanceof RoomGoneError) return undefined;
+        throw err;
+      }
       const files = await trx.selectFrom('group_files').select('file_id').where('group_id', '=', id).execute();
       const result = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0 ? { fileIds: files.map((f) => f.file_id) } : undefined;
@@ -199,7 +211,9 @@ export class GroupsRepository {
    * not fit in maxusers and UserGroupLimitError when one is at the per-user cap (adding no one).
    */
   async addMembers(appUuid: string, groupId: string, usernames: string[], now: number, perUser: number): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
+      await lockRoom(trx, this.dialect, groupId);
+      await lockUsers(trx, this.dialect, appUuid, usernames);
       await this.checkUserCaps(trx, appUuid, usernames, perUser);
       const added: string[] = [];
       for (const username of usernames) {
@@ -227,28 +241,50 @@ export class GroupsRepository {
   /** Removes members other than the owner; returns who was removed. */
   async removeMembers(groupId: string, usernames: string[], now: number): Promise<string[]> {
     if (usernames.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
-      const removed = await trx
-        .deleteFrom('group_members')
-        .where('group_id', '=', groupId)
-        .where('username', 'in', usernames)
-        .where('role', '!=', 'owner')
-        .returning('username')
-        .execute();
-      if (removed.length > 0) {
-        const names = removed.map((r) => r.username);
-        // Leaving a group means leaving its threads (REFERENCE §2d, remove member) and its
-        // allowlist; a mute stays, so leaving and rejoining does not lift it.
-        await trx.deleteFrom('thread_members').where('group_id', '=', groupId).where('username', 'in', names).execute();
-        await trx.deleteFrom('group_allowlist').where('group_id', '=', groupId).where('username', 'in', names).execute();
-        await trx
-          .updateTable('groups')
-          .set((eb) => ({ member_count: eb('member_count', '-', removed.length), modified: now }))
-          .where('id', '=', groupId)
-          .execute();
-      }
-      return removed.map((r) => r.username);
+    return writeTransaction(this.db, async (trx) => {
+      await lockRoom(trx, this.dialect, groupId);
+      return this.removeWithin(trx, groupId, usernames, now);
     });
+  }
+
+  /**
+   * Blocks members (REFERENCE §2c/§2d blocklist): on the blocklist and out of the room, in one
+   * transaction. Returns who was removed.
+   */
+  async blockMembers(appUuid: string, groupId: string, usernames: string[], now: number): Promise<string[]> {
+    if (usernames.length === 0) return [];
+    return writeTransaction(this.db, async (trx) => {
+      await lockRoom(trx, this.dialect, groupId);
+      await trx
+        .insertInto('group_blocklist')
+        .values(usernames.map((username) => ({ group_id: groupId, app_uuid: appUuid, username, created: now })))
+        .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
+        .execute();
+      return this.removeWithin(trx, groupId, usernames, now);
+    });
+  }
+
+  private async removeWithin(trx: Transaction<Database>, groupId: string, usernames: string[], now: number): Promise<string[]> {
+    const removed = await trx
+      .deleteFrom('group_members')
+      .where('group_id', '=', groupId)
+      .where('username', 'in', usernames)
+      .where('role', '!=', 'owner')
+      .returning('username')
+      .execute();
+    if (removed.length > 0) {
+      const names = removed.map((r) => r.username);
+      // Leaving a group means leaving its threads (REFERENCE §2d, remove member) and its
+      // allowlist; a mute stays, so leaving and rejoining does not lift it.
+      await trx.deleteFrom('thread_members').where('group_id', '=', groupId).where('username', 'in', names).execute();
+      await trx.deleteFrom('group_allowlist').where('group_id', '=', groupId).where('username', 'in', names).execute();
+      await trx
+        .updateTable('groups')
+        .set((eb) => ({ member_count: eb('member_count', '-', removed.length), modified: now }))
+        .where('id', '=', groupId)
+        .execute();
+    }
+    return removed.map((r) => r.username);
   }
 
   /**
@@ -256,8 +292,9 @@ export class GroupsRepository {
    * lock, so concurrent promotions cannot overshoot. 'full' / 'not_member' / 'ok'.
    */
   async promoteAdmin(groupId: string, username: string, maxAdmins: number): Promise<'ok' | 'full' | 'not_member'> {
-    return this.db.transaction().execute(async (trx) => {
-      await this.lock(trx, [`admins:${groupId}`]);
+    return writeTransaction(this.db, async (trx) => {
+      // The room row's lock also serializes promotions in it.
+      await lockRoom(trx, this.dialect, groupId);
       const row = await trx
         .selectFrom('group_members')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -292,8 +329,9 @@ export class GroupsRepository {
    * OwnerChangedError when a concurrent request changed the owner or removed the new one first.
    */
   async transferOwner(appUuid: string, groupId: string, oldOwner: string, newOwner: string, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      // The conditional update takes the group row's lock: concurrent transfers queue up behind it.
+    await writeTransaction(this.db, async (trx) => {
+      // Concurrent transfers (and member changes) queue up behind the room row's lock.
+      await lockRoom(trx, this.dialect, groupId);
       const moved = await trx
         .updateTable('groups')
         .set({ owner: newOwner, modified: now })

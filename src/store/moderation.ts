@@ -1,5 +1,9 @@
 // Mutes, allowlists and blocklists of groups and chatrooms (keyed by the room id).
+import type { Transaction } from 'kysely';
 import type { Db } from './db.js';
+import type { Database } from './schema.js';
+import { lockRoom, lockUsers, requireMembers, writeTransaction } from './locking.js';
+import type { Dialect } from './migrations/dialect.js';
 
 export type ModerationList = 'group_allowlist' | 'group_blocklist';
 
@@ -12,11 +16,25 @@ export interface MuteRow {
 const PERMANENT = -1;
 
 export class ModerationRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
-  /** Mutes (or re-mutes with a new expiry) each user. */
+  /** Room row, then the users' rows (a deletion waits), then their membership. */
+  private async lockMembers(trx: Transaction<Database>, appUuid: string, roomId: string, usernames: string[]): Promise<void> {
+    await lockRoom(trx, this.dialect, roomId);
+    await lockUsers(trx, this.dialect, appUuid, usernames);
+    await requireMembers(trx, roomId, usernames);
+  }
+
+  /**
+   * Mutes (or re-mutes with a new expiry) each member. RoomGoneError when the room was dissolved
+   * meanwhile, NotMembersError when one left it (or was deleted) since the caller checked.
+   */
   async mute(appUuid: string, roomId: string, usernames: string[], expire: number, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
+      await this.lockMembers(trx, appUuid, roomId, usernames);
       for (const username of usernames) {
         await trx
           .insertInto('group_mutes')
@@ -70,13 +88,18 @@ export class ModerationRepository {
     return new Set(rows.map((r) => r.username));
   }
 
-  async add(table: ModerationList, appUuid: string, roomId: string, usernames: string[], now: number): Promise<void> {
+  /** Adds members to the allowlist; the errors of `mute`. */
+  async allow(appUuid: string, roomId: string, usernames: string[], now: number): Promise<void> {
     if (usernames.length === 0) return;
-    await this.db
-      .insertInto(table)
-      .values(usernames.map((username) => ({ group_id: roomId, app_uuid: appUuid, username, created: now })))
-      .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
-      .execute();
+    const table = 'group_allowlist';
+    await writeTransaction(this.db, async (trx) => {
+      await this.lockMembers(trx, appUuid, roomId, usernames);
+      await trx
+        .insertInto(table)
+        .values(usernames.map((username) => ({ group_id: roomId, app_uuid: appUuid, username, created: now })))
+        .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
+        .execute();
+    });
   }
 
   /** Removes the users from the list; returns who was on it. */

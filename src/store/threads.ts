@@ -1,6 +1,7 @@
 // Threads and their members. Lists are keyset pages over sequence numbers in either direction.
 import type { Insertable, Selectable, Transaction } from 'kysely';
 import { lockKeys, type Db } from './db.js';
+import { lockRoom, RoomGoneError, writeTransaction } from './locking.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { Database, ThreadsTable } from './schema.js';
 
@@ -13,6 +14,13 @@ export type JoinedThread = ThreadRow & { member_seq: number };
 export class ThreadLimitError extends Error {
   constructor(readonly which: 'app' | 'user') {
     super(`thread limit per ${which} reached`);
+  }
+}
+
+/** Thrown inside a transaction when a user is (no longer) a member of the thread's group. */
+export class NotInGroupError extends Error {
+  constructor(readonly username: string) {
+    super(`user ${username} is not in the group`);
   }
 }
 
@@ -42,9 +50,24 @@ export class ThreadsRepository {
     if (full.length > 0) throw new ThreadLimitError('user');
   }
 
-  /** Creates the thread with its owner as first member, within the caps (counted under locks). */
+  /** Within a transaction: every user must be a member of the group (whose row the caller locked). */
+  private async requireInGroup(trx: Transaction<Database>, groupId: string, usernames: string[]): Promise<void> {
+    if (usernames.length === 0) return;
+    const found = new Set(
+      (await trx.selectFrom('group_members').select('username').where('group_id', '=', groupId).where('username', 'in', usernames).execute()).map((r) => r.username),
+    );
+    const missing = usernames.find((u) => !found.has(u));
+    if (missing !== undefined) throw new NotInGroupError(missing);
+  }
+
+  /**
+   * Creates the thread with its owner as first member, within the caps (counted under locks).
+   * RoomGoneError when the group was dissolved meanwhile, NotInGroupError when the owner left it.
+   */
   async create(thread: Insertable<ThreadsTable>, now: number, caps: ThreadCaps): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
+      await lockRoom(trx, this.dialect, thread.group_id);
+      await this.requireInGroup(trx, thread.group_id, [thread.owner]);
       await lockKeys(trx, this.dialect, [`threads:${thread.app_uuid}`]);
       const count = await trx
         .selectFrom('threads')
@@ -106,9 +129,15 @@ export class ThreadsRepository {
     return q.orderBy('seq', 'asc').limit(limit).execute();
   }
 
-  /** Adds the users who are not members yet (each within the per-user cap); returns them. */
+  /**
+   * Adds the users who are not members yet (each within the per-user cap); returns them.
+   * RoomGoneError when the thread or its group is gone, NotInGroupError when one left the group.
+   */
   async addMembers(thread: ThreadRow, usernames: string[], now: number, perUser: number): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
+      await lockRoom(trx, this.dialect, thread.group_id);
+      if (!(await trx.selectFrom('threads').select('id').where('id', '=', thread.id).executeTakeFirst())) throw new RoomGoneError(thread.id);
+      await this.requireInGroup(trx, thread.group_id, usernames);
       const already = new Set(
         (await trx.selectFrom('thread_members').select('username').where('thread_id', '=', thread.id).where('username', 'in', usernames).execute()).map(
           (r) => r.username,

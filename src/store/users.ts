@@ -1,13 +1,18 @@
 // IM user accounts. Usernames are stored lower-cased; pages are keyset pages over `seq`.
 import type { Selectable } from 'kysely';
 import type { Db } from './db.js';
+import { writeTransaction } from './locking.js';
+import type { Dialect } from './migrations/dialect.js';
 import type { UsersTable } from './schema.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Omit<UserRow, 'seq'>;
 
 export class UsersRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
   findByName(appUuid: string, username: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('app_uuid', '=', appUuid).where('username', '=', username).executeTakeFirst();
@@ -57,16 +62,20 @@ export class UsersRepository {
 
   /**
    * Deletes a user and everything that is only theirs, in one transaction: the groups they own are
-   * dissolved, and they leave every other group. Returns the dissolved groups' ids and the ids of
-   * their shared files (whose bytes live outside the database), or undefined when the user did not
+   * dissolved, and they leave every other group. Returns the ids of the dissolved groups' shared files (whose bytes live outside the database), or undefined when the user did not
    * exist.
    */
   async deleteCascade(
     appUuid: string,
     user: Pick<UserRow, 'uuid' | 'username'>,
     now: number,
-  ): Promise<{ dissolvedGroups: string[]; fileIds: string[] } | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+  ): Promise<{ fileIds: string[] } | undefined> {
+    return writeTransaction(this.db, async (trx) => {
+      // Room rows before the user row, as every other writer locks them (locking.ts).
+      if (this.dialect === 'postgres') {
+        const rooms = await trx.selectFrom('group_members').select('group_id').where('app_uuid', '=', appUuid).where('username', '=', user.username).execute();
+        for (const id of [...new Set(rooms.map((r) => r.group_id))].sort()) await trx.selectFrom('groups').select('id').where('id', '=', id).forUpdate().execute();
+      }
       const deleted = await trx.deleteFrom('users').where('app_uuid', '=', appUuid).where('uuid', '=', user.uuid).executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) return undefined;
       const files = await trx
@@ -76,7 +85,7 @@ export class UsersRepository {
         .where('groups.app_uuid', '=', appUuid)
         .where('groups.owner', '=', user.username)
         .execute();
-      const owned = await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('owner', '=', user.username).returning('id').execute();
+      await trx.deleteFrom('groups').where('app_uuid', '=', appUuid).where('owner', '=', user.username).execute();
       const memberships = await trx
         .deleteFrom('group_members')
         .where('app_uuid', '=', appUuid)
@@ -94,7 +103,7 @@ export class UsersRepository {
           .where('id', 'in', left)
           .execute();
       }
-      return { dissolvedGroups: owned.map((g) => g.id), fileIds: files.map((f) => f.file_id) };
+      return { fileIds: files.map((f) => f.file_id) };
     });
   }
 
@@ -108,10 +117,11 @@ export class UsersRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Deactivation ends every token issued so far for good, as a password change does (account_ban.md). */
   setActivated(appUuid: string, uuid: string, activated: boolean, now: number): Promise<UserRow | undefined> {
     return this.db
       .updateTable('users')
-      .set({ activated: activated ? 1 : 0, modified: now })
+      .set((eb) => (activated ? { activated: 1, modified: now } : { activated: 0, modified: now, token_version: eb('token_version', '+', 1) }))
       .where('app_uuid', '=', appUuid)
       .where('uuid', '=', uuid)
       .returningAll()

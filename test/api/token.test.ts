@@ -231,6 +231,15 @@ describe.each(databases)('POST /token (%s)', (kind) => {
       expect(await describeToken(await t.userToken('gina'))).toMatch(LIVE);
     });
 
+    it('re-activating a user does not revive the tokens issued before the deactivation', async () => {
+      await t.createUsers('ivy');
+      const before = await t.userToken('ivy');
+      expect((await t.api('POST', '/users/ivy/deactivate')).status).toBe(200);
+      expect((await t.api('POST', '/users/ivy/activate')).status).toBe(200);
+      expect(await describeToken(before)).toBe(REVOKED);
+      expect(await describeToken(await t.userToken('ivy'))).toMatch(LIVE);
+    });
+
     it('a password change ends the old password and the tokens issued before it', async () => {
       await t.createUsers('hank');
       const tok = await t.userToken('hank');

@@ -27,7 +27,7 @@ export class RoomAdmins {
     const member = await this.core.rows.member(id, name);
     if (!member) fail('groupNotMembers', { usernames: name });
     if (member.role === 'admin') fail('groupAlreadyAdmin', { username: name, id });
-    const outcome = await this.core.rows.promoteAdmin(id, name, this.maxAdmins);
+    const outcome = await this.core.write(id, () => this.core.rows.promoteAdmin(id, name, this.maxAdmins));
     if (outcome === 'full') fail('groupAdminsFull', { max: this.maxAdmins });
     // Promoted or removed by a concurrent request in the meantime.
     if (outcome === 'not_member') fail('groupAlreadyAdmin', { username: name, id });

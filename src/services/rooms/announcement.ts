@@ -22,6 +22,6 @@ export class RoomAnnouncement {
     if (typeof f.announcement !== 'string') fail('groupFieldRequired', { field: 'announcement' });
     if (charLength(f.announcement) > ANNOUNCEMENT_MAX) fail('announcementTooLong');
     await this.core.getManageable(app, id);
-    await this.core.rows.update(app.uuid, id, { announcement: f.announcement, modified: this.now() });
+    await this.core.update(app, id, { announcement: f.announcement, modified: this.now() });
   }
 }

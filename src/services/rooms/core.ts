@@ -1,7 +1,8 @@
 // Looking rooms up, and dissolving them: what every room operation starts from.
 import type { BlobStore } from '../../blobs/index.js';
-import type { GroupRow, GroupsRepository } from '../../store/groups.js';
+import type { GroupChanges, GroupRow, GroupsRepository } from '../../store/groups.js';
 import type { UsersRepository } from '../../store/users.js';
+import { NotMembersError, RoomGoneError, UserGoneError } from '../../store/locking.js';
 import type { App } from '../apps.js';
 import { fail } from '../errors.js';
 import { isNumericId } from '../ids.js';
@@ -39,6 +40,27 @@ export class RoomCore {
     const found = new Set((await this.users.findManyByName(app.uuid, names)).map((u) => u.username));
     const missing = names.find((n) => !found.has(n));
     if (missing !== undefined) fail('groupUserNotFound', { username: missing });
+  }
+
+  /**
+   * Runs a write that re-checks, inside its transaction, the room and users it depends on: when a
+   * concurrent request dissolved the room or deleted a user first, this one answers the documented
+   * 404 instead.
+   */
+  async write<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof RoomGoneError) fail('groupNotFound', { id });
+      if (err instanceof UserGoneError) fail('groupUserNotFound', { username: err.username });
+      if (err instanceof NotMembersError) fail(this.profile.errors.notMembers, { usernames: err.usernames.join(', ') });
+      throw err;
+    }
+  }
+
+  /** Changes columns of the room; 404 when it was dissolved meanwhile. */
+  async update(app: App, id: string, changes: GroupChanges): Promise<void> {
+    if (!(await this.rows.update(app.uuid, id, changes))) fail('groupNotFound', { id });
   }
 
   /** DELETE /chatgroups/{id}, DELETE /chatrooms/{id}: members, lists, announcement, files and their bytes go. */

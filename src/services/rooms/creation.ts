@@ -49,10 +49,8 @@ export class RoomCreation {
       const now = this.now();
       const id = numericId(now);
       try {
-        await rows.create({ ...fields, app_uuid: app.uuid, id, owner, member_count: members.length + 1, created: now, modified: now }, owner, members, now, {
-          perUser: profile.perUser,
-          perApp: profile.perApp,
-        });
+        const row = { ...fields, app_uuid: app.uuid, id, owner, member_count: members.length + 1, created: now, modified: now };
+        await this.core.write(id, () => rows.create(row, owner, members, now, { perUser: profile.perUser, perApp: profile.perApp }));
         return id;
       } catch (err) {
         if (err instanceof UserGroupLimitError) fail(profile.errors.createUserTooMany, { username: err.username });

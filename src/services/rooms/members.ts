@@ -70,7 +70,7 @@ export class RoomMembers {
 
   private async insert(app: App, room: GroupRow, names: string[]): Promise<string[]> {
     try {
-      return await this.core.rows.addMembers(app.uuid, room.id, names, this.now(), this.core.profile.perUser);
+      return await this.core.write(room.id, () => this.core.rows.addMembers(app.uuid, room.id, names, this.now(), this.core.profile.perUser));
     } catch (err) {
       if (err instanceof GroupFullError) fail('groupMembersExceedMax');
       if (err instanceof UserGroupLimitError) fail(this.core.profile.errors.joinUserTooMany, { username: err.username });
@@ -83,7 +83,7 @@ export class RoomMembers {
     const name = username(rawName);
     const room = await this.core.getManageable(app, id);
     if (name === room.owner) fail('groupOwnerForbidden');
-    const removed = await this.core.rows.removeMembers(id, [name], this.now());
+    const removed = await this.core.write(id, () => this.core.rows.removeMembers(id, [name], this.now()));
     if (removed.length === 0) fail(this.core.profile.errors.removeNotMember, { username: name, usernames: name, id });
     return name;
   }
@@ -93,7 +93,8 @@ export class RoomMembers {
     const names = usernames(commaList(list));
     if (names.length > this.limits.memberBatch) fail('kickMembersTooMany', { max: this.limits.memberBatch });
     const room = await this.core.getManageable(app, id);
-    const removed = new Set(await this.core.rows.removeMembers(id, names.filter((n) => n !== room.owner), this.now()));
+    const removable = names.filter((n) => n !== room.owner);
+    const removed = new Set(await this.core.write(id, () => this.core.rows.removeMembers(id, removable, this.now())));
     return names.map((user): RemovalResult => {
       if (removed.has(user)) return { user, removed: true };
       return { user, removed: false, reason: user === room.owner ? 'owner' : 'not_member' };

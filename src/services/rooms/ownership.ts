@@ -25,7 +25,7 @@ export class RoomOwnership {
   /** Makes a checked new owner the owner. */
   async transfer(app: App, room: GroupRow, newOwner: string): Promise<void> {
     try {
-      await this.core.rows.transferOwner(app.uuid, room.id, room.owner, newOwner, this.now());
+      await this.core.write(room.id, () => this.core.rows.transferOwner(app.uuid, room.id, room.owner, newOwner, this.now()));
     } catch (err) {
       if (err instanceof OwnerChangedError) fail('ownerTransferConflict');
       throw err;
