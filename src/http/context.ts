@@ -1,23 +1,15 @@
-// Request context: which app a request is for (from /{org}/{app}/…) and who is calling.
-// Routes declare their authentication in `config.auth`; the default is the app (admin) token.
+// Request context: which app a request is for (from /{org}/{app}/…) and who is calling, checked
+// against the route's row of the access table (src/api/access.ts) before the handler runs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { accessOf, type RoomRole } from '../api/access.js';
 import type { App } from '../services/apps.js';
 import { DomainError, fail } from '../services/errors.js';
 import type { Principal } from '../services/tokens.js';
 import type { Services } from '../services/index.js';
-
-/**
- * - `admin`: an app token is required (every admin REST operation);
- * - `registration`: `POST /users`; without a token the documented "registration is not open" 401;
- * - `optional`: any valid token (app or user) or none; the service decides (shared-file downloads);
- * - `none`: no token is checked by the plumbing (the token endpoint).
- */
-export type AuthMode = 'admin' | 'registration' | 'optional' | 'none';
+import type { Standing } from '../services/access.js';
+import { foldUsername } from '../services/usernames.js';
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    auth?: AuthMode;
-  }
   interface FastifyRequest {
     chatApp: App;
     principal: Principal | undefined;
@@ -60,18 +52,40 @@ export function registerContext(server: FastifyInstance, services: Services): vo
 
   server.addHook('preHandler', async (req) => {
     if (!req.chatApp) return;
-    const mode = req.routeOptions.config.auth ?? 'admin';
-    if (mode === 'none') return;
+    const rule = accessOf(req.method, req.routeOptions.url ?? '');
+    if (rule === 'none') return;
     const token = bearerToken(req);
-    if (mode === 'registration' && !token) fail('registrationClosed');
-    if (mode === 'optional') {
+    if (rule === 'registration' && !token) fail('registrationClosed');
+    if (rule === 'optional') {
       req.principal = token ? await services.tokens.verify(req.chatApp, token) : undefined;
       return;
     }
     const principal = await services.tokens.verify(req.chatApp, token);
-    if (principal.kind !== 'app') {
-      fail('adminRequired', { method: req.method.toLowerCase(), appUuid: req.chatApp.uuid, path: appPath(req) });
-    }
     req.principal = principal;
+    // The app token may call every route.
+    if (principal.kind === 'app') return;
+    const username = principal.user.username;
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    const refuseUser = (): never => fail('adminRequired', { method: req.method.toLowerCase(), appUuid: req.chatApp.uuid, path: appPath(req) });
+    if (rule === 'app' || rule === 'registration') return refuseUser();
+    if (rule === 'user') return;
+    if (rule === 'superadmin') {
+      if (!(await services.access.isSuperAdmin(req.chatApp, username))) fail('callerNotSuperAdmin', { username });
+      return;
+    }
+    const self = rule === 'self' || rule.self === true;
+    if (self && foldUsername(params.username ?? '') !== username) return refuseUser();
+    if (rule === 'self') return;
+    requireRole(await services.access.standing(req.chatApp, params, username), rule.room, username);
   });
+}
+
+const RANK: Record<Exclude<Standing, 'no_room'>, number> = { none: 0, member: 1, admin: 2, owner: 3 };
+const NEEDED: Record<RoomRole, number> = { member: 1, admin: 2, owner: 3 };
+
+/** A user below the role a route needs in its room is refused; a missing room is left to the handler's 404. */
+function requireRole(standing: Standing, role: RoomRole, username: string): void {
+  if (standing === 'no_room' || RANK[standing] >= NEEDED[role]) return;
+  if (standing === 'none') fail('callerNotMember', { username });
+  fail(role === 'owner' ? 'callerNotOwner' : 'callerNotAdmin', { username });
 }

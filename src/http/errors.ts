@@ -61,6 +61,21 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   adminRequired: entry(401, 'unauthorized', 'org.apache.shiro.authz.UnauthorizedException',
     (p) => `Subject does not have permission [applications:${p.method}:${p.appUuid}:${p.path}]`),
   registrationClosed: entry(401, 'unauthorized', SECURITY, "Open registration doesn't allow, so register user need token,"),
+  // A user token below the role a route needs in its room (src/api/access.ts). The SDK turns the
+  // first into 602/702 (not in the group or room) and any other 403 into 603 (permission denied).
+  callerNotMember: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `users [${p.username}] are not members of this group!`),
+  callerNotAdmin: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is neither the owner nor an admin of this group!`),
+  callerNotOwner: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not the owner of this group!`),
+  // qunliao: the client SDK always names its own user as the owner of what it creates.
+  callerNotCreator: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} can only create a group or thread that they own`),
+  // Joining and inviting from clients (group_manage.md "加入群组", "邀请用户入群"; texts ours where the docs show none).
+  groupNotPublic: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `group ${p.id} is not public: users cannot apply to join it`),
+  groupInviteForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} may not invite users to group ${p.id}`),
+  groupRequestNotFound: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `user ${p.username} has no pending ${p.kind} in group ${p.id}`),
+  invitationNotYours: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} can only answer their own invitations`),
+  // qunliao: chatroom_superadmin.md shows no error table.
+  superAdminNotFound: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `user ${p.username} is not a chatroom super admin`),
+  callerNotSuperAdmin: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not a chatroom super admin, only super admins create chatrooms`),
 
   grantTypeRequired: entry(400, 'illegal_argument', ILLEGAL, 'grant_type must be provided'),
   grantTypeUnsupported: entry(400, 'unsupported_grant_type', ILLEGAL, (p) => `unsupported grant_type ${p.grantType}`),
@@ -186,6 +201,9 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
 export const itemTexts = {
   ownerForbidden: (): string => 'forbidden operation on group owner!',
   notInGroup: (user: string, id: string): string => `user: ${user} doesn't exist in group: ${id}`,
+  alreadyInGroup: (user: string, id: string): string => `user: ${user} already in group: ${id}`,
+  blockedInGroup: (user: string, id: string): string => `user: ${user} is in the blocklist of group: ${id}`,
+  userMissing: (user: string): string => `username ${user} doesn't exist!`,
   missingRoom: (kind: 'group' | 'chatroom'): string => `${kind} id doesn't exist`,
 };
 

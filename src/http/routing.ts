@@ -9,8 +9,11 @@ export function registerFallbacks(server: FastifyInstance): void {
   const paths = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 8192 });
   const seen = new Set<string>();
   server.addHook('onRoute', (route) => {
-    if (seen.has(route.url)) return;
-    seen.add(route.url);
+    // Paths of the same shape with other parameter names (`…/white/users/:username` and
+    // `…/white/users/:usernames`) are one path to this router.
+    const shape = route.url.replace(/:[^/]+/g, ':');
+    if (seen.has(shape)) return;
+    seen.add(shape);
     paths.on('GET', route.url, () => undefined);
   });
   server.setNotFoundHandler((req, reply) => {

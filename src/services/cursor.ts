@@ -14,3 +14,12 @@ export function decodeCursor(kind: string, cursor: string, code: ErrorCode): num
   if (!Number.isSafeInteger(seq)) throw new DomainError(code, { cursor });
   return seq;
 }
+
+/**
+ * A cursor parameter as clients send it: absent, empty, or the literal `undefined` / `null` that the
+ * web SDK writes for an unset cursor (REST.md, "Other wire facts") all mean the first page.
+ */
+export function readCursor(kind: string, raw: string | undefined, code: ErrorCode): number | undefined {
+  if (raw === undefined || raw === '' || raw === 'undefined' || raw === 'null') return undefined;
+  return decodeCursor(kind, raw, code);
+}

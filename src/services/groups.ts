@@ -2,15 +2,16 @@
 // list, a user's groups, is_joined. Members, admins, owner, details, announcement and dissolving are
 // the shared room model (./rooms/), used through `room`.
 import type { App } from './apps.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { encodeCursor, readCursor } from './cursor.js';
 import { fail } from './errors.js';
 import { FieldReader, objectBody, type Fields } from './fields.js';
 import { isNumericId } from './ids.js';
 import { numberedPage, pageSize, probedPage, type SizeRule } from './paging.js';
 import type { Room } from './rooms/index.js';
 import type { NumberedPageQuery } from './rooms/members.js';
-import { roomRecord, type RoomRecord } from './rooms/records.js';
+import { joinedRoomRecord, roomRecord, type JoinedRoomRecord, type RoomRecord } from './rooms/records.js';
 import { username } from './usernames.js';
+import type { Principal } from './tokens.js';
 
 const NAME_MAX = 128;
 const DESCRIPTION_MAX = 512;
@@ -22,10 +23,14 @@ const CUSTOM_MODIFY_MAX_CHARS = 1024; // modify: "不要超过 1,024 字符"
 export const GROUPS_PAGE: SizeRule = { default: 10, max: 1000, overMax: 'cap' };
 /** GET /chatgroups/user/{username}: pagesize default 5, at most 20. */
 export const USER_GROUPS_PAGE: SizeRule = { default: 5, max: 20, overMax: 'cap' };
+/** GET /users/{username}/joined_chatgroups (the client SDK's list): without paging, all of them. */
+export const JOINED_GROUPS_PAGE: SizeRule = { default: 1000, max: 1000, overMax: 'cap' };
+/** GET /publicchatgroups: limit default 20 (the SDK's), at most 100. */
+export const PUBLIC_GROUPS_PAGE: SizeRule = { default: 20, max: 100, overMax: 'cap' };
 
 /** Fields PUT /chatgroups/{id} may change, with the aliases official SDKs send. */
 const MODIFIABLE = new Set([
-  'groupname', 'avatar', 'description', 'desc', 'maxusers', 'membersonly', 'members_only',
+  'groupname', 'avatar', 'description', 'desc', 'maxusers', 'membersonly', 'members_only', 'approval',
   'allowinvites', 'invite_need_confirm', 'custom', 'public', 'newowner',
 ]);
 
@@ -39,19 +44,26 @@ export class GroupsService {
 
   // ---- POST /chatgroups ----
 
-  async create(app: App, body: unknown): Promise<string> {
+  /**
+   * A user creates groups they own; the client SDK leaves unset fields out, so a group created by a
+   * user without `public` is private (the REST API itself requires `public`). `approval` is the
+   * client SDK's name for `membersonly`.
+   */
+  async create(app: App, body: unknown, actor: Principal): Promise<string> {
     const f = fieldsOf(objectBody(body, 'groupBodyNotObject'));
     const raw = f.fields;
-    if (raw.public === undefined || raw.public === null) fail('groupPublicRequired');
-    const isPublic = f.bool('public')!;
-    if (raw.owner === undefined || raw.owner === null || raw.owner === '') fail('groupFieldRequired', { field: 'owner' });
-    if (typeof raw.owner !== 'string') fail('groupFieldNotString', { field: 'owner' });
-    const owner = username(raw.owner);
+    const byUser = actor.kind === 'user';
+    if ((raw.public === undefined || raw.public === null) && !byUser) fail('groupPublicRequired');
+    const isPublic = f.bool('public') ?? false;
+    if ((raw.owner === undefined || raw.owner === null || raw.owner === '') && !byUser) fail('groupFieldRequired', { field: 'owner' });
+    if (raw.owner !== undefined && raw.owner !== null && raw.owner !== '' && typeof raw.owner !== 'string') fail('groupFieldNotString', { field: 'owner' });
+    const owner = typeof raw.owner === 'string' && raw.owner !== '' ? username(raw.owner) : byUser ? actor.user.username : '';
+    if (byUser && owner !== actor.user.username) fail('callerNotCreator', { username: actor.user.username });
     const name = f.string('groupname', NAME_MAX, () => fail('groupNameTooLong')) ?? '';
     const avatar = f.string('avatar', AVATAR_MAX, () => fail('groupAvatarTooLong')) ?? '';
     const description = f.string(raw.description !== undefined ? 'description' : 'desc', DESCRIPTION_MAX, () => fail('groupDescriptionTooLong')) ?? '';
     const custom = f.string('custom', CUSTOM_CREATE_MAX_BYTES, () => fail('groupCustomTooLong'), Buffer.byteLength) ?? '';
-    const membersonly = f.bool(raw.membersonly !== undefined ? 'membersonly' : 'members_only') ?? false;
+    const membersonly = f.bool(raw.membersonly !== undefined ? 'membersonly' : raw.members_only !== undefined ? 'members_only' : 'approval') ?? false;
     const allowinvites = f.bool('allowinvites') ?? false;
     const inviteNeedConfirm = f.bool('invite_need_confirm') ?? true;
     const { creation, profile } = this.room;
@@ -87,7 +99,7 @@ export class GroupsService {
   // ---- PUT /chatgroups/{id} ----
 
   /** Changes only the fields sent; answers the names of the fields changed (and `newowner` for a transfer). */
-  async modify(app: App, id: string, body: unknown): Promise<string[]> {
+  async modify(app: App, id: string, body: unknown, actor: Principal): Promise<string[]> {
     const f = fieldsOf(objectBody(body, 'groupBodyNotObject'));
     const invalid = Object.keys(f.fields).filter((k) => !MODIFIABLE.has(k));
     if (invalid.length > 0) fail('groupInvalidFields', { fields: invalid.join(', ') });
@@ -107,9 +119,11 @@ export class GroupsService {
     for (const key of ['description', 'desc']) set('description', 'description', f.string(key, DESCRIPTION_MAX, () => fail('groupDescriptionTooLong')));
     set('custom', 'custom', f.string('custom', CUSTOM_MODIFY_MAX_CHARS, () => fail('groupCustomTooLong')));
     set('maxusers', 'maxusers', creation.parseMaxUsers(f.fields.maxusers));
-    for (const key of ['membersonly', 'members_only']) set('membersonly', 'membersonly', flag(f.bool(key)));
+    for (const key of ['membersonly', 'members_only', 'approval']) set('membersonly', 'membersonly', flag(f.bool(key)));
     for (const key of ['allowinvites', 'invite_need_confirm', 'public']) set(key, key, flag(f.bool(key)));
 
+    // Admins may change the group's settings; only its owner may give it away.
+    if (f.fields.newowner !== undefined && actor.kind === 'user' && actor.user.username !== group.owner) fail('callerNotOwner', { username: actor.user.username });
     const newOwner = f.fields.newowner === undefined ? undefined : await ownership.checkNewOwner(app, group, f.fields.newowner);
 
     if (Object.keys(changes).length > 0) {
@@ -134,7 +148,7 @@ export class GroupsService {
 
   async list(app: App, query: { limit?: unknown; cursor?: string }): Promise<{ items: RoomRecord[]; cursor?: string }> {
     const limit = pageSize(query.limit, GROUPS_PAGE, 'limit');
-    const before = query.cursor === undefined || query.cursor === '' ? undefined : decodeCursor('groups', query.cursor, 'groupCursorInvalid');
+    const before = readCursor('groups', query.cursor, 'groupCursorInvalid');
     const { items, hasMore } = probedPage(await this.room.core.rows.pageNewest(app.uuid, before, limit + 1), limit);
     const last = items[items.length - 1];
     return { items: items.map(roomRecord), cursor: hasMore && last ? encodeCursor('groups', last.seq) : undefined };
@@ -142,13 +156,27 @@ export class GroupsService {
 
   // ---- GET /chatgroups/user/{username} ----
 
-  async userGroups(app: App, rawName: string, query: NumberedPageQuery): Promise<{ items: RoomRecord[]; total: number }> {
-    const page = numberedPage(query.pagenum, query.pagesize, USER_GROUPS_PAGE);
+  async userGroups(app: App, rawName: string, query: NumberedPageQuery, rule: SizeRule = USER_GROUPS_PAGE): Promise<{ items: JoinedRoomRecord[]; total: number }> {
+    const page = numberedPage(query.pagenum, query.pagesize, rule);
     const name = username(rawName);
     const rows = this.room.core.rows;
     const total = await rows.countUserGroups(app.uuid, name);
     const items = page.offset < total ? await rows.userGroups(app.uuid, name, page.offset, page.limit) : [];
-    return { total, items: items.map(roomRecord) };
+    return { total, items: items.map(joinedRoomRecord) };
+  }
+
+  /** GET /chatgroups/user/{username}/joined_count */
+  joinedCount(app: App, rawName: string): Promise<number> {
+    return this.room.core.rows.countUserGroups(app.uuid, username(rawName));
+  }
+
+  /** GET /publicchatgroups?limit=&cursor= — public groups, newest first (the client SDK's getPublicGroups). */
+  async publicGroups(app: App, query: { limit?: unknown; cursor?: string }): Promise<{ items: RoomRecord[]; cursor?: string }> {
+    const limit = pageSize(query.limit, PUBLIC_GROUPS_PAGE, 'limit');
+    const before = readCursor('public', query.cursor, 'groupCursorInvalid');
+    const { items, hasMore } = probedPage(await this.room.core.rows.pageNewest(app.uuid, before, limit + 1, true), limit);
+    const last = items[items.length - 1];
+    return { items: items.map(roomRecord), cursor: hasMore && last ? encodeCursor('public', last.seq) : undefined };
   }
 
   // ---- GET /chatgroups/{id}/user/{username}/is_joined ----

@@ -12,6 +12,9 @@ import { ThreadsService } from './threads.js';
 import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
+import { AccessService } from './access.js';
+import { GroupRequestsService } from './group-requests.js';
+import { SuperAdminsService } from './super-admins.js';
 import { buildRoom } from './rooms/index.js';
 import { chatroomProfile, groupProfile } from './rooms/profile.js';
 import type { Fanout } from '../coord/fanout.js';
@@ -30,6 +33,9 @@ export interface Services {
   chatroomModeration: ModerationService;
   messages: MessagesService;
   fanout: Fanout;
+  access: AccessService;
+  groupRequests: GroupRequestsService;
+  superAdmins: SuperAdminsService;
 }
 
 export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout): Services {
@@ -48,5 +54,8 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const groupFiles = new GroupFilesService(groupRoom.core, store.groups, store.groupFiles, blobs, config.limits);
   const threads = new ThreadsService(store.threads, groupRoom.core, config.limits);
   const messages = new MessagesService(store.messages, store.users, store.groups, store.chatrooms, groupModeration, chatroomModeration, fanout);
-  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, fanout };
+  const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
+  const groupRequests = new GroupRequestsService(groupRoom, store.groupRequests);
+  const superAdmins = new SuperAdminsService(store.superAdmins, store.users);
+  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, fanout, access, groupRequests, superAdmins };
 }

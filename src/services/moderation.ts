@@ -9,6 +9,7 @@ import { commaList, objectBody, stringArray } from './fields.js';
 import type { Room } from './rooms/index.js';
 import { decideSpeak, type Role, type SpeakDecision } from './speak.js';
 import { username, usernames } from './usernames.js';
+import type { Principal } from './tokens.js';
 
 const PERMANENT = -1;
 
@@ -63,13 +64,14 @@ export class ModerationService {
   // ---- mutes ----
 
   /** POST /{rooms}/{id}/mute {"usernames": [≤ 60], "mute_duration": ms | -1} — the owner cannot be muted. */
-  async mute(app: App, id: string, body: unknown): Promise<MuteRecord[]> {
+  async mute(app: App, id: string, body: unknown, actor: Principal): Promise<MuteRecord[]> {
     const names = this.batch(body, 'muteTooMany');
     const duration = (body as Record<string, unknown>).mute_duration;
     if (typeof duration !== 'number' || !Number.isSafeInteger(duration) || (duration < 1 && duration !== PERMANENT)) fail('muteDurationInvalid');
     const room = await this.room.core.getManageable(app, id);
     if (names.includes(room.owner)) fail('groupOwnerForbidden');
     await this.requireMembers(room, names);
+    await this.room.core.requireOutrank(room, actor, names);
     const now = this.now();
     const expire = duration === PERMANENT ? PERMANENT : now + duration;
     await this.room.core.write(id, () => this.lists.mute(app.uuid, id, names, expire, now));
@@ -77,9 +79,10 @@ export class ModerationService {
   }
 
   /** DELETE /{rooms}/{id}/mute/{m1,m2} — whether each was muted. */
-  async unmute(app: App, id: string, list: string): Promise<ListChange[]> {
+  async unmute(app: App, id: string, list: string, actor: Principal): Promise<ListChange[]> {
     const names = this.pathList(list, 'unmuteTooMany');
-    await this.room.core.getManageable(app, id);
+    const room = await this.room.core.getManageable(app, id);
+    await this.room.core.requireOutrank(room, actor, names);
     const lifted = new Set(await this.lists.unmute(id, names, this.now()));
     return names.map((user) => ({ user, result: lifted.has(user) }));
   }
@@ -88,6 +91,12 @@ export class ModerationService {
   async mutes(app: App, id: string): Promise<MuteRecord[]> {
     await this.room.core.get(app, id);
     return (await this.lists.activeMutes(id, this.now())).map((m) => ({ user: m.username, expire: m.expire }));
+  }
+
+  /** GET /sdk/{rooms}/{id}/mute/{username} — whether the user is muted now. */
+  async isMuted(app: App, id: string, rawName: string): Promise<boolean> {
+    await this.room.core.get(app, id);
+    return (await this.lists.activeMute(id, username(rawName), this.now())) !== undefined;
   }
 
   /** POST / DELETE /{rooms}/{id}/ban — mute all; the individual list is left as it is. */
@@ -104,27 +113,43 @@ export class ModerationService {
     return this.lists.list('group_allowlist', id);
   }
 
+  /**
+   * GET /{rooms}/{id}/white/users/{username} — whether the user is a member, and on the allowlist.
+   * A plain member may ask about themself only; the owner, admins and the app about anyone.
+   */
+  async allowlistStatus(app: App, id: string, rawName: string, actor: Principal): Promise<{ member: boolean; white: boolean }> {
+    const name = username(rawName);
+    const room = await this.room.core.get(app, id);
+    if (actor.kind === 'user' && actor.user.username !== name && (await this.room.core.standing(room, actor)) === 'member') {
+      fail('callerNotAdmin', { username: actor.user.username });
+    }
+    const [member, white] = await Promise.all([this.room.core.rows.member(id, name), this.lists.contains('group_allowlist', id, name)]);
+    return { member: member !== undefined, white };
+  }
+
   /** POST /{rooms}/{id}/white/users/{username} — one member. */
-  allowOne(app: App, id: string, rawName: string): Promise<ListChange[]> {
-    return this.allow(app, id, [username(rawName)]);
+  allowOne(app: App, id: string, rawName: string, actor: Principal): Promise<ListChange[]> {
+    return this.allow(app, id, [username(rawName)], actor);
   }
 
   /** POST /{rooms}/{id}/white/users {"usernames": [≤ 60]} — members only. */
-  allowMany(app: App, id: string, body: unknown): Promise<ListChange[]> {
-    return this.allow(app, id, this.batch(body, 'allowTooMany'));
+  allowMany(app: App, id: string, body: unknown, actor: Principal): Promise<ListChange[]> {
+    return this.allow(app, id, this.batch(body, 'allowTooMany'), actor);
   }
 
-  private async allow(app: App, id: string, names: string[]): Promise<ListChange[]> {
+  private async allow(app: App, id: string, names: string[], actor: Principal): Promise<ListChange[]> {
     const room = await this.room.core.getManageable(app, id);
     await this.requireMembers(room, names);
+    await this.room.core.requireOutrank(room, actor, names);
     await this.room.core.write(id, () => this.lists.allow(app.uuid, id, names, this.now()));
     return names.map((user) => ({ user, result: true }));
   }
 
   /** DELETE /{rooms}/{id}/white/users/{u1,u2} */
-  async disallow(app: App, id: string, list: string): Promise<ListChange[]> {
+  async disallow(app: App, id: string, list: string, actor: Principal): Promise<ListChange[]> {
     const names = this.pathList(list, 'disallowTooMany');
-    await this.room.core.getManageable(app, id);
+    const room = await this.room.core.getManageable(app, id);
+    await this.room.core.requireOutrank(room, actor, names);
     const removed = new Set(await this.lists.remove('group_allowlist', id, names));
     return names.map((user) => ({ user, result: removed.has(user) }));
   }
@@ -137,19 +162,20 @@ export class ModerationService {
   }
 
   /** POST /{rooms}/{id}/blocks/users/{username} — one member: removed and kept out; a non-member is refused. */
-  blockOne(app: App, id: string, rawName: string): Promise<ListChange[]> {
-    return this.block(app, id, [username(rawName)], true);
+  blockOne(app: App, id: string, rawName: string, actor: Principal): Promise<ListChange[]> {
+    return this.block(app, id, [username(rawName)], true, actor);
   }
 
   /** POST /{rooms}/{id}/blocks/users {"usernames": [≤ 60]} — each non-member is reported in place. */
-  blockMany(app: App, id: string, body: unknown): Promise<ListChange[]> {
-    return this.block(app, id, this.batch(body, 'blockTooMany'), false);
+  blockMany(app: App, id: string, body: unknown, actor: Principal): Promise<ListChange[]> {
+    return this.block(app, id, this.batch(body, 'blockTooMany'), false, actor);
   }
 
   /** Blocked members leave the room (and its threads and allowlist) and cannot rejoin. */
-  private async block(app: App, id: string, names: string[], single: boolean): Promise<ListChange[]> {
+  private async block(app: App, id: string, names: string[], single: boolean, actor: Principal): Promise<ListChange[]> {
     const room = await this.room.core.getManageable(app, id);
     if (names.includes(room.owner)) fail('groupOwnerForbidden');
+    await this.room.core.requireOutrank(room, actor, names);
     const members = await this.memberSet(room, names);
     const outsiders = names.filter((n) => !members.has(n));
     if (single && outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });

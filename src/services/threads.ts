@@ -3,16 +3,17 @@
 // a page with threads carries a cursor even when it is the last one, and an empty page ends a walk.
 import type { ThreadLimits } from '../config.js';
 import { RoomGoneError } from '../store/locking.js';
-import { NotInGroupError, ThreadLimitError, type JoinedThread, type Sort, type ThreadRow, type ThreadsRepository } from '../store/threads.js';
+import { NotInGroupError, ThreadLimitError, type Sort, type ThreadRow, type ThreadsRepository } from '../store/threads.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { App } from './apps.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { encodeCursor, readCursor } from './cursor.js';
 import { fail } from './errors.js';
 import { charLength, objectBody, stringArray } from './fields.js';
 import { isNumericId, numericId } from './ids.js';
 import { pageSize, refuseWith, type SizeRule } from './paging.js';
 import type { RoomCore } from './rooms/core.js';
 import { username, usernames } from './usernames.js';
+import type { Principal } from './tokens.js';
 
 const NAME_MAX = 64;
 const MSG_ID_MAX = 64;
@@ -32,11 +33,12 @@ export interface Page<T> {
   cursor?: string;
 }
 
-export interface JoinedThreadItem {
+/** A thread as services answer it; src/api/thread/present.ts shows it on the wire. */
+export interface ThreadRecord {
+  id: string;
   name: string;
   owner: string;
-  id: string;
-  msgId: string;
+  messageId: string;
   groupId: string;
   created: number;
 }
@@ -52,12 +54,12 @@ function parsePage(q: ThreadPageQuery, kind: string): { limit: number; sort: Sor
   const limit = pageSize(q.limit, THREADS_PAGE, 'limit', refuseWith('threadQueryLimit'));
   const sort = q.sort === undefined || q.sort === '' ? 'desc' : q.sort.toLowerCase();
   if (sort !== 'asc' && sort !== 'desc') fail('threadParamIllegal');
-  const after = q.cursor ? decodeCursor(kind, q.cursor, 'threadParamIllegal') : undefined;
+  const after = readCursor(kind, q.cursor, 'threadParamIllegal');
   return { limit, sort, after };
 }
 
-function joinedItem(t: JoinedThread): JoinedThreadItem {
-  return { name: t.name, owner: t.owner, id: t.id, msgId: t.msg_id, groupId: t.group_id, created: t.created };
+function threadRecord(t: ThreadRow): ThreadRecord {
+  return { id: t.id, name: t.name, owner: t.owner, messageId: t.msg_id, groupId: t.group_id, created: t.created };
 }
 
 export class ThreadsService {
@@ -83,8 +85,8 @@ export class ThreadsService {
     return thread;
   }
 
-  /** POST /thread {"group_id", "name", "msg_id", "owner"} */
-  async create(app: App, body: unknown): Promise<string> {
+  /** POST /thread {"group_id", "name", "msg_id", "owner"} — a user creates threads they own, in groups they are in. */
+  async create(app: App, body: unknown, actor: Principal): Promise<string> {
     const f = objectBody(body, 'threadParamIllegal');
     const groupId = idField(f.group_id);
     const msgId = idField(f.msg_id);
@@ -92,6 +94,7 @@ export class ThreadsService {
     if (msgId.length > MSG_ID_MAX) fail('threadParamIllegal');
     if (charLength(f.name) > NAME_MAX) fail('threadNameTooLong');
     const owner = username(f.owner);
+    if (actor.kind === 'user' && owner !== actor.user.username) fail('callerNotCreator', { username: actor.user.username });
     const group = isNumericId(groupId) ? await this.groups.rows.find(app.uuid, groupId) : undefined;
     if (!group) fail('threadGroupNotFound');
     if (group.disabled === 1) fail('groupDisabled', { id: groupId });
@@ -118,12 +121,16 @@ export class ThreadsService {
     }
   }
 
-  /** PUT /thread/{id} {"name"} */
-  async rename(app: App, id: string, body: unknown): Promise<string> {
+  /** PUT /thread/{id} {"name"} — by the group's owner or an admin, or the thread's creator. */
+  async rename(app: App, id: string, body: unknown, actor: Principal): Promise<string> {
     const f = objectBody(body, 'threadParamIllegal');
     if (typeof f.name !== 'string' || f.name === '') fail('threadParamIllegal');
     if (charLength(f.name) > NAME_MAX) fail('threadNameTooLong');
-    await this.getManageable(app, id);
+    const thread = await this.getManageable(app, id);
+    if (actor.kind === 'user' && actor.user.username !== thread.owner) {
+      const group = await this.groups.get(app, thread.group_id);
+      if ((await this.groups.standing(group, actor)) === 'member') fail('callerNotAdmin', { username: actor.user.username });
+    }
     await this.threads.rename(app.uuid, id, f.name, this.now());
     return f.name;
   }
@@ -143,12 +150,50 @@ export class ThreadsService {
   }
 
   /** GET /threads/user/{u} and /threads/chatgroups/{gid}/user/{u} — by the time the user joined. */
-  async listJoined(app: App, rawName: string, groupId: string | undefined, q: ThreadPageQuery): Promise<Page<JoinedThreadItem>> {
+  async listJoined(app: App, rawName: string, groupId: string | undefined, q: ThreadPageQuery): Promise<Page<ThreadRecord>> {
     const { limit, sort, after } = parsePage(q, 'joined');
     if (groupId !== undefined) await this.groups.get(app, groupId);
     const rows = await this.threads.pageJoined(app.uuid, username(rawName), groupId, sort, after, limit);
     const last = rows[rows.length - 1];
-    return { items: rows.map(joinedItem), cursor: last ? encodeCursor('joined', last.member_seq) : undefined };
+    return { items: rows.map(threadRecord), cursor: last ? encodeCursor('joined', last.member_seq) : undefined };
+  }
+
+  /** GET /threads/chatgroups/{gid}?limit=&cursor= — the threads of a group (the client SDK's getChatThreads), newest first. */
+  async listOfGroup(app: App, groupId: string, q: ThreadPageQuery): Promise<Page<ThreadRecord>> {
+    const { limit, sort, after } = parsePage(q, 'group-threads');
+    await this.groups.get(app, groupId);
+    const rows = await this.threads.pageGroup(groupId, sort, after, limit);
+    const last = rows[rows.length - 1];
+    return { items: rows.map(threadRecord), cursor: last ? encodeCursor('group-threads', last.seq) : undefined };
+  }
+
+  /** GET /thread/{id} — the thread with its member count (the client SDK's getChatThreadDetail). */
+  async detail(app: App, id: string): Promise<ThreadRecord & { memberCount: number }> {
+    const thread = await this.get(app, id);
+    return { ...threadRecord(thread), memberCount: await this.threads.memberCount(id) };
+  }
+
+  /** POST /thread/{id}/user/{username}/join — a member of the group joins; answers the thread's detail. */
+  async join(app: App, id: string, actor: Principal): Promise<ThreadRecord & { memberCount: number }> {
+    if (actor.kind !== 'user') fail('threadParamIllegal');
+    const thread = await this.getManageable(app, id);
+    await this.insertMembers(thread, [actor.user.username]);
+    return this.detail(app, id);
+  }
+
+  /** DELETE /thread/{id}/user/{username}/quit — the caller leaves the thread; answers whether they were in it. */
+  async quit(app: App, id: string, actor: Principal): Promise<boolean> {
+    if (actor.kind !== 'user') fail('threadParamIllegal');
+    const thread = await this.get(app, id);
+    return (await this.threads.removeMembers(thread.id, [actor.user.username])).length > 0;
+  }
+
+  /** DELETE /thread/{id}/users/{username} — the group's owner or an admin removes one member. */
+  async removeMember(app: App, id: string, rawName: string, actor: Principal): Promise<{ result: boolean; user: string }> {
+    const name = username(rawName);
+    const thread = await this.getManageable(app, id);
+    await this.groups.requireOutrank(await this.groups.get(app, thread.group_id), actor, [name]);
+    return { result: (await this.threads.removeMembers(thread.id, [name])).length > 0, user: name };
   }
 
   /** GET /thread/{id}/users — members in join order. */
@@ -174,6 +219,10 @@ export class ThreadsService {
     const thread = await this.getManageable(app, id);
     const inGroup = new Set((await this.groups.rows.membersOf(thread.group_id, names)).map((m) => m.username));
     if (names.some((n) => !inGroup.has(n))) fail('threadUserNotInGroup');
+    await this.insertMembers(thread, names);
+  }
+
+  private async insertMembers(thread: ThreadRow, names: string[]): Promise<void> {
     try {
       await this.threads.addMembers(thread, names, this.now(), this.limits.threadsPerUser);
     } catch (err) {

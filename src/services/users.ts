@@ -8,7 +8,7 @@ import type { BlobStore } from '../blobs/index.js';
 import type { Fanout } from '../coord/fanout.js';
 import { DomainError, fail } from './errors.js';
 import { randomSecret, type SecretHasher } from './secrets.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { encodeCursor, readCursor } from './cursor.js';
 import { pageSize, probedPage, type SizeRule } from './paging.js';
 import { foldUsername, newUsername } from './usernames.js';
 
@@ -164,7 +164,7 @@ export class UsersService {
   /** GET /users?limit=&cursor= — oldest first. */
   async list(app: App, query: { limit?: unknown; cursor?: string }): Promise<UserPage> {
     const limit = pageSize(query.limit, USERS_PAGE, 'limit');
-    const after = query.cursor === undefined || query.cursor === '' ? 0 : decodeCursor('users', query.cursor, 'userCursorInvalid');
+    const after = readCursor('users', query.cursor, 'userCursorInvalid') ?? 0;
     const { items, hasMore } = probedPage(await this.repo.page(app.uuid, after, limit + 1), limit);
     const last = items[items.length - 1];
     return { users: items.map(userRecord), cursor: hasMore && last ? encodeCursor('users', last.seq) : undefined };

@@ -149,11 +149,17 @@ export class GroupsRepository {
     });
   }
 
-  /** Newest first: groups created before the one with sequence `beforeSeq`. */
-  pageNewest(appUuid: string, beforeSeq: number | undefined, limit: number): Promise<GroupRow[]> {
+  /** Newest first: rooms created before the one with sequence `beforeSeq` (only public ones when asked). */
+  pageNewest(appUuid: string, beforeSeq: number | undefined, limit: number, publicOnly = false): Promise<GroupRow[]> {
     let q = this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind);
+    if (publicOnly) q = q.where('public', '=', 1);
     if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
     return q.orderBy('seq', 'desc').limit(limit).execute();
+  }
+
+  /** Newest first, by offset (numbered pages). */
+  pageNewestAt(appUuid: string, offset: number, limit: number): Promise<GroupRow[]> {
+    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).orderBy('seq', 'desc').offset(offset).limit(limit).execute();
   }
 
   async countUserGroups(appUuid: string, username: string): Promise<number> {
@@ -167,12 +173,13 @@ export class GroupsRepository {
     return Number(row.n);
   }
 
-  /** The groups `username` belongs to, in the order joined (or newest joined first). */
-  userGroups(appUuid: string, username: string, offset: number, limit: number, order: 'asc' | 'desc' = 'asc'): Promise<GroupRow[]> {
+  /** The rooms `username` belongs to, with their role there, in the order joined (or newest joined first). */
+  userGroups(appUuid: string, username: string, offset: number, limit: number, order: 'asc' | 'desc' = 'asc'): Promise<(GroupRow & { role: GroupRole })[]> {
     return this.db
       .selectFrom('group_members as m')
       .innerJoin('groups as g', 'g.id', 'm.group_id')
       .selectAll('g')
+      .select('m.role as role')
       .where('m.app_uuid', '=', appUuid)
       .where('m.username', '=', username)
       .where('m.kind', '=', this.kind)
@@ -192,9 +199,23 @@ export class GroupsRepository {
       .executeTakeFirst();
   }
 
+  /** Which of `groupIds` the user is a member of. */
+  async roomsOfAmong(username: string, groupIds: string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await this.db.selectFrom('group_members').select('group_id').where('username', '=', username).where('group_id', 'in', groupIds).execute();
+    return rows.map((r) => r.group_id);
+  }
+
   membersOf(groupId: string, names: string[]): Promise<MemberRow[]> {
     if (names.length === 0) return Promise.resolve([]);
     return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).where('username', 'in', names).execute();
+  }
+
+  /** Members in join order after the one with sequence `afterSeq` (keyset pages), with that sequence. */
+  membersAfter(groupId: string, afterSeq: number | undefined, limit: number): Promise<MemberRow[]> {
+    let q = this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId);
+    if (afterSeq !== undefined) q = q.where('seq', '>', afterSeq);
+    return q.orderBy('seq', 'asc').limit(limit).execute();
   }
 
   /** Members in join order (the owner joined first). */

@@ -9,6 +9,8 @@ import { GroupFilesRepository } from './group-files.js';
 import { ThreadsRepository } from './threads.js';
 import { ModerationRepository } from './moderation.js';
 import { MessagesRepository } from './messages.js';
+import { SuperAdminsRepository } from './super-admins.js';
+import { GroupRequestsRepository } from './group-requests.js';
 
 export interface Store {
   db: Db;
@@ -21,6 +23,8 @@ export interface Store {
   messages: MessagesRepository;
   groupFiles: GroupFilesRepository;
   threads: ThreadsRepository;
+  superAdmins: SuperAdminsRepository;
+  groupRequests: GroupRequestsRepository;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     messages: new MessagesRepository(db),
     groupFiles: new GroupFilesRepository(db, dialect),
     threads: new ThreadsRepository(db, dialect),
+    superAdmins: new SuperAdminsRepository(db),
+    groupRequests: new GroupRequestsRepository(db, dialect),
     close: () => db.destroy(),
   };
 }

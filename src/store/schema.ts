@@ -138,6 +138,26 @@ export interface InboxTable {
   message_id: string;
 }
 
+export interface ChatroomSuperAdminsTable {
+  app_uuid: string;
+  username: string;
+  created: number;
+}
+
+export type GroupRequestKind = 'apply' | 'invite';
+
+export interface GroupRequestsTable {
+  group_id: string;
+  app_uuid: string;
+  /** The applicant, or the invitee. */
+  username: string;
+  kind: GroupRequestKind;
+  /** Who invited (invitations only). */
+  inviter: string | null;
+  reason: string;
+  created: number;
+}
+
 export interface Database {
   apps: AppsTable;
   users: UsersTable;
@@ -151,4 +171,6 @@ export interface Database {
   group_blocklist: ModerationListTable;
   messages: MessagesTable;
   inbox: InboxTable;
+  chatroom_super_admins: ChatroomSuperAdminsTable;
+  group_requests: GroupRequestsTable;
 }

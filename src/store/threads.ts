@@ -108,6 +108,22 @@ export class ThreadsRepository {
     return q.orderBy('seq', sort).limit(limit).execute();
   }
 
+  /** The threads of one group, by creation. */
+  pageGroup(groupId: string, sort: Sort, after: number | undefined, limit: number): Promise<ThreadRow[]> {
+    let q = this.db.selectFrom('threads').selectAll().where('group_id', '=', groupId);
+    if (after !== undefined) q = q.where('seq', sort === 'asc' ? '>' : '<', after);
+    return q.orderBy('seq', sort).limit(limit).execute();
+  }
+
+  async memberCount(threadId: string): Promise<number> {
+    const row = await this.db.selectFrom('thread_members').select((eb) => eb.fn.countAll<number>().as('n')).where('thread_id', '=', threadId).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async isMember(threadId: string, username: string): Promise<boolean> {
+    return (await this.db.selectFrom('thread_members').select('username').where('thread_id', '=', threadId).where('username', '=', username).executeTakeFirst()) !== undefined;
+  }
+
   /** Threads `username` joined (optionally in one group), by join time. */
   pageJoined(appUuid: string, username: string, groupId: string | undefined, sort: Sort, after: number | undefined, limit: number): Promise<JoinedThread[]> {
     let q = this.db

@@ -26,7 +26,8 @@ const DETAIL_FIELDS = [
 ];
 
 /** Every field of the seed's "a user's groups" entity table (plus `id`, which its example shows). */
-const USER_GROUP_FIELDS = ['name', 'avatar', 'owner', 'id', 'groupId', 'description', 'disabled', 'public', 'allowinvites', 'membersonly', 'maxusers', 'created'];
+// The seed's fields, and the member count and the user's role, which the client SDK reads (REST.md).
+const USER_GROUP_FIELDS = ['name', 'avatar', 'owner', 'id', 'groupId', 'description', 'disabled', 'public', 'allowinvites', 'membersonly', 'maxusers', 'created', 'affiliations_count', 'permission'];
 
 describe.each(databases)('chatgroups (%s)', (kind) => {
   let t: TestApp;

@@ -178,11 +178,12 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
       expectError(await t.api('POST', `/chatgroups/${MISSING_GROUP}/announcement`, { body: { announcement: 'x' } }), 404, 'resource_not_found');
     });
 
-    it('needs the app token', async () => {
-      const { gid, owner } = await freshGroup();
+    it('needs this app\'s token, or the user token of the owner or an admin', async () => {
+      const { gid } = await freshGroup();
+      const [outsider] = await t.makeUsers('out');
       expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: null, body: { announcement: 'x' } }), 401);
       expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: await t.appToken(OTHER), body: { announcement: 'x' } }), 401);
-      expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: await t.userToken(owner), body: { announcement: 'x' } }), 401);
+      expectError(await t.api('POST', `/chatgroups/${gid}/announcement`, { token: await t.userToken(outsider), body: { announcement: 'x' } }), 403, 'forbidden_op');
       expect((await t.api('GET', `/chatgroups/${gid}/announcement`)).body.data.announcement).toBe('');
     });
   });
@@ -462,16 +463,20 @@ describe.each(databases)('group announcement and shared files (%s)', (kind) => {
   // ---------------------------------------------------------------- authentication and 404s
 
   describe('authentication and not found', () => {
-    it('upload, list and delete need this app\'s admin token', async () => {
-      const { gid, owner } = await freshGroup();
+    it('upload, list and delete need this app\'s token, or a member\'s user token', async () => {
+      const { gid } = await freshGroup();
       const d = await uploadOk(gid, 'a.txt', 'a');
       const otherAppTok = await t.appToken(OTHER);
-      const ownerTok = await t.userToken(owner);
-      for (const token of [null, otherAppTok, ownerTok, 'garbage']) {
+      const [outsider] = await t.makeUsers('out');
+      for (const token of [null, otherAppTok, 'garbage']) {
         expectError(await upload(gid, 'b.txt', 'b', { token }), 401);
         expectError(await t.api('GET', `/chatgroups/${gid}/share_files`, { token }), 401);
         expectError(await t.api('DELETE', `/chatgroups/${gid}/share_files/${d.file_id}`, { token }), 401);
       }
+      const outsiderTok = await t.userToken(outsider);
+      expectError(await upload(gid, 'b.txt', 'b', { token: outsiderTok }), 403, 'forbidden_op');
+      expectError(await t.api('GET', `/chatgroups/${gid}/share_files`, { token: outsiderTok }), 403, 'forbidden_op');
+      expectError(await t.api('DELETE', `/chatgroups/${gid}/share_files/${d.file_id}`, { token: outsiderTok }), 403, 'forbidden_op');
       expect((await list(gid)).map((f) => f.file_id)).toEqual([d.file_id]);
       expect(blobExists(d.file_id)).toBe(true);
     });

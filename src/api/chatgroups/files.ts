@@ -78,7 +78,7 @@ export async function groupFilesRoutes(server: FastifyInstance, { services }: { 
   // GET /chatgroups/{group_id}/share_files/{file_id} — the bytes, or the metadata for Accept: application/json
   server.get<{ Params: FileParams; Querystring: { 'share-secret'?: string } }>(
     '/chatgroups/:group_id/share_files/:file_id',
-    { config: { auth: 'optional', rateLimit: perSecond(100) } },
+    { config: { rateLimit: perSecond(100) } },
     async (req, reply) => {
       const row = await groupFiles.find(req.chatApp, req.params.group_id, req.params.file_id);
       await groupFiles.checkReadAccess(row, req.principal, req.query['share-secret']);

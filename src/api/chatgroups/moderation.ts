@@ -29,6 +29,9 @@ export async function chatgroupsModerationRoutes(server: FastifyInstance, { serv
   // GET /chatgroups/{group_id}/white/users
   server.get('/chatgroups/:group_id/white/users', { config: LIMIT }, h.allowlist);
 
+  // GET /chatgroups/{group_id}/white/users/{username} — {member, white}: isInGroupAllowlist
+  server.get('/chatgroups/:group_id/white/users/:username', { config: LIMIT }, h.allowlistStatus);
+
   // POST /chatgroups/{group_id}/white/users/{username} — one member
   server.post('/chatgroups/:group_id/white/users/:usernames', { config: LIMIT }, h.allowOne);
 

@@ -1,6 +1,8 @@
 // Wire shapes of /chatgroups answers (seed 001, group_member.md, REFERENCE §2d).
 import type { App } from '../../services/apps.js';
-import type { RoomRecord } from '../../services/rooms/records.js';
+import type { JoinedRoomRecord, RoomRecord } from '../../services/rooms/records.js';
+import type { InviteOutcome } from '../../services/group-requests.js';
+import { itemTexts } from '../../http/errors.js';
 import type { RoomWire } from '../shared/room-handlers.js';
 
 /** GET /chatgroups items; the seed's recorded example shows the owner as "{org}#{app}_{username}". */
@@ -15,8 +17,8 @@ export function groupListItem(app: App, g: RoomRecord): Record<string, unknown> 
   };
 }
 
-/** GET /chatgroups/user/{username} entities. */
-export function userGroupItem(g: RoomRecord): Record<string, unknown> {
+/** GET /chatgroups/user/{username} entities (with the member count and the user's role, which the client SDK reads). */
+export function userGroupItem(g: JoinedRoomRecord): Record<string, unknown> {
   return {
     name: g.name,
     avatar: g.avatar,
@@ -30,9 +32,31 @@ export function userGroupItem(g: RoomRecord): Record<string, unknown> {
     membersonly: g.membersOnly,
     maxusers: g.maxUsers,
     created: g.created,
+    affiliations_count: g.memberCount,
+    permission: g.role,
   };
 }
 
+/** GET /users/{username}/joined_chatgroups items: the client SDK reads `id`, `name`, `disabled`, `permission` (and the legacy `groupid`, `groupname`). */
+export function joinedGroupItem(g: JoinedRoomRecord): Record<string, unknown> {
+  return { groupid: g.id, groupname: g.name, id: g.id, name: g.name, disabled: g.disabled, permission: g.role, public: g.public, affiliations_count: g.memberCount };
+}
+
+/** GET /publicchatgroups items: the client SDK renames `id` to `groupid` and `name` to `groupname`. */
+export function publicGroupItem(g: RoomRecord): Record<string, unknown> {
+  return { id: g.id, name: g.name, owner: g.owner, affiliations_count: g.memberCount, public: g.public, membersonly: g.membersOnly, created: g.created };
+}
+
+/** POST /chatgroups/{id}/invite: one row per invitee. */
+export function inviteRows(outcomes: InviteOutcome[], id: string): Record<string, unknown>[] {
+  return outcomes.map((o) => {
+    const row: Record<string, unknown> = { action: 'invite', id, result: o.outcome === 'added' || o.outcome === 'invited', user: o.user };
+    if (o.outcome === 'already_member') row.reason = itemTexts.alreadyInGroup(o.user, id);
+    else if (o.outcome === 'blocked') row.reason = itemTexts.blockedInGroup(o.user, id);
+    else if (o.outcome === 'no_such_user') row.reason = itemTexts.userMissing(o.user);
+    return row;
+  });
+}
 /** Groups name their id `groupid` in member and list results. */
 export const GROUP_ID_KEY = 'groupid';
 

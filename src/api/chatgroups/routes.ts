@@ -20,7 +20,7 @@ export async function chatgroupsRoutes(server: FastifyInstance, { services }: { 
 
   // POST /chatgroups — create
   server.post('/chatgroups', { config: LIMIT }, async (req, reply) =>
-    envelope(req, reply, { data: { groupid: await groups.create(req.chatApp, req.body) } }),
+    envelope(req, reply, { data: { groupid: await groups.create(req.chatApp, req.body, req.principal!) } }),
   );
 
   // GET /chatgroups?limit=&cursor= — newest first; a limit above 1000 returns 1000
@@ -35,6 +35,11 @@ export async function chatgroupsRoutes(server: FastifyInstance, { services }: { 
     const page = await groups.userGroups(req.chatApp, req.params.username, req.query);
     return envelope(req, reply, { entities: page.items.map(userGroupItem), extra: { total: page.total } });
   });
+
+  // GET /chatgroups/user/{username}/joined_count — the client SDK's getJoinedGroupsCount
+  server.get<{ Params: { username: string } }>('/chatgroups/user/:username/joined_count', { config: { rateLimit: perSecond(50) } }, async (req, reply) =>
+    envelope(req, reply, { data: await groups.joinedCount(req.chatApp, req.params.username) }),
+  );
 
   // GET /chatgroups/{group_id}/user/{username}/is_joined
   server.get<{ Params: GroupParams & { username: string } }>('/chatgroups/:group_id/user/:username/is_joined', { config: LIMIT }, async (req, reply) =>
@@ -56,7 +61,7 @@ export async function chatgroupsRoutes(server: FastifyInstance, { services }: { 
 
   // PUT /chatgroups/{group_id} — modify, or {"newowner"} to transfer ownership
   server.put<{ Params: GroupParams }>('/chatgroups/:group_id', { config: LIMIT }, async (req, reply) =>
-    envelope(req, reply, { data: changedFields(await groups.modify(req.chatApp, req.params.group_id, req.body)), properties: {} }),
+    envelope(req, reply, { data: changedFields(await groups.modify(req.chatApp, req.params.group_id, req.body, req.principal!)), properties: {} }),
   );
 
   // DELETE /chatgroups/{group_id} — dissolve

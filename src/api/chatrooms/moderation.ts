@@ -29,6 +29,9 @@ export async function chatroomsModerationRoutes(server: FastifyInstance, { servi
   // GET /chatrooms/{chatroom_id}/white/users
   server.get('/chatrooms/:chatroom_id/white/users', { config: LIMIT }, h.allowlist);
 
+  // GET /chatrooms/{chatroom_id}/white/users/{username} — {member, white}: isInChatRoomAllowlist
+  server.get('/chatrooms/:chatroom_id/white/users/:username', { config: LIMIT }, h.allowlistStatus);
+
   // POST /chatrooms/{chatroom_id}/white/users/{username} — one member
   server.post('/chatrooms/:chatroom_id/white/users/:usernames', { config: LIMIT }, h.allowOne);
 

@@ -1,4 +1,5 @@
 // Wire shapes of /chatrooms answers (REFERENCE §2c: chatroom_manage.md, chatroom_member.md).
+import type { App } from '../../services/apps.js';
 import type { RoomRecord } from '../../services/rooms/records.js';
 import type { RoomWire } from '../shared/room-handlers.js';
 
@@ -7,9 +8,17 @@ export function roomListItem(r: RoomRecord): Record<string, unknown> {
   return { id: r.id, name: r.name, owner: r.owner, affiliations_count: r.memberCount, disabled: r.disabled };
 }
 
-/** GET /users/{username}/joined_chatrooms items. */
-export function joinedRoomItem(r: RoomRecord): Record<string, unknown> {
-  return { id: r.id, name: r.name, disabled: r.disabled };
+/**
+ * GET /users/{username}/joined_chatrooms items; with `detail=true` (the client SDK's
+ * getJoinedChatRooms) also what it parses: `title`, `owner` as "{org}#{app}_{user}", `created`,
+ * `description`, `max_users`.
+ */
+export function joinedRoomItem(app: App, r: RoomRecord, detail: boolean): Record<string, unknown> {
+  const item: Record<string, unknown> = { id: r.id, name: r.name, disabled: r.disabled };
+  if (detail) {
+    Object.assign(item, { title: r.name, owner: `${app.org_name}#${app.app_name}_${r.owner}`, created: r.created, description: r.description, max_users: r.maxUsers });
+  }
+  return item;
 }
 
 /** PUT /chatrooms/{id}: the hosted answer names the room's name "groupname". */

@@ -19,7 +19,7 @@ export async function chatroomsRoutes(server: FastifyInstance, { services }: { s
 
   // POST /chatrooms — data.id
   server.post('/chatrooms', { config: { rateLimit: perSecond(50) } }, async (req, reply) =>
-    envelope(req, reply, { data: { id: await chatrooms.create(req.chatApp, req.body) } }),
+    envelope(req, reply, { data: { id: await chatrooms.create(req.chatApp, req.body, req.principal!) } }),
   );
 
   // GET /chatrooms?limit=&cursor= — newest first, limit 1..1000 (default 10)
@@ -34,7 +34,7 @@ export async function chatroomsRoutes(server: FastifyInstance, { services }: { s
 
   // PUT /chatrooms/{id} — name, description, maxusers (answered as groupname/description/maxusers), or {"newowner"}
   server.put<{ Params: RoomParams }>('/chatrooms/:chatroom_id', { config: LIMIT }, async (req, reply) =>
-    envelope(req, reply, { data: roomChangedFields(await chatrooms.modify(req.chatApp, req.params.chatroom_id, req.body)) }),
+    envelope(req, reply, { data: roomChangedFields(await chatrooms.modify(req.chatApp, req.params.chatroom_id, req.body, req.principal!)) }),
   );
 
   // DELETE /chatrooms/{id}

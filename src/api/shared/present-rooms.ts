@@ -14,6 +14,13 @@ export function memberRow(m: MemberRecord, withJoinedTime: boolean): Record<stri
   return withJoinedTime ? { ...affiliation(m), joined_time: m.joined } : affiliation(m);
 }
 
+/** GET …/users?limit=&cursor= rows (the client SDK's getGroupMembers): the role is the key — `owner`, `admin` or `member`. */
+export function memberRowByRole(m: MemberRecord, withJoinedTime: boolean): Record<string, unknown> {
+  const row: Record<string, unknown> = { [m.role]: m.username };
+  if (withJoinedTime) row.joined_time = m.joined;
+  return row;
+}
+
 function roomDetails(r: RoomWithMembers): Record<string, unknown> {
   return {
     id: r.id,

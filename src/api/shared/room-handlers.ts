@@ -7,7 +7,7 @@ import { envelope } from '../../http/envelope.js';
 import type { ModerationService } from '../../services/moderation.js';
 import type { Room } from '../../services/rooms/index.js';
 import type { RoomKind } from '../../store/schema.js';
-import { detailsList, listRows, memberRow, muteListRows, muteRows, removalRow, unmuteRows } from './present-rooms.js';
+import { detailsList, listRows, memberRow, memberRowByRole, muteListRows, muteRows, removalRow, unmuteRows } from './present-rooms.js';
 
 /** What one room kind names differently on the wire. */
 export interface RoomWire {
@@ -34,7 +34,7 @@ export function roomHandlers(room: Room, wire: RoomWire) {
   const id = (req: Req) => req.params[wire.param]!;
   const handlers = {
     details: (async (req, reply) => {
-      const data = detailsList(await room.details.details(req.chatApp, id(req)), wire.kind);
+      const data = detailsList(await room.details.details(req.chatApp, id(req), req.principal!), wire.kind);
       return envelope(req, reply, { data, count: data.length, properties: {} });
     }) satisfies RoomHandler,
 
@@ -51,9 +51,16 @@ export function roomHandlers(room: Room, wire: RoomWire) {
       return envelope(req, reply, { data: { id: id(req), result: true } });
     }) satisfies RoomHandler,
 
+    /** Numbered pages (`pagenum`, `pagesize`), or keyset pages when `limit` or `cursor` is sent (the client SDK). */
     listMembers: (async (req, reply) => {
+      const withJoinedTime = flag(req.query.joined_time);
+      if (req.query.limit !== undefined || req.query.cursor !== undefined) {
+        const page = await room.members.listFrom(req.chatApp, id(req), req.query);
+        const data = page.items.map((m) => memberRowByRole(m, withJoinedTime));
+        return envelope(req, reply, { data, count: data.length, cursor: page.cursor, params: true });
+      }
       const members = await room.members.list(req.chatApp, id(req), req.query);
-      const data = members.map((m) => memberRow(m, flag(req.query.joined_time)));
+      const data = members.map((m) => memberRow(m, withJoinedTime));
       return envelope(req, reply, { data, count: data.length, params: true });
     }) satisfies RoomHandler,
 
@@ -67,10 +74,10 @@ export function roomHandlers(room: Room, wire: RoomWire) {
     removeMembers: (async (req, reply) => {
       const names = req.params.username!;
       if (names.includes(',')) {
-        const rows = await room.members.removeMany(req.chatApp, id(req), names);
+        const rows = await room.members.removeMany(req.chatApp, id(req), names, req.principal!);
         return envelope(req, reply, { data: rows.map((r) => removalRow(r, wire.memberIdKey, id(req))) });
       }
-      return envelope(req, reply, { data: wire.removedOne(await room.members.removeOne(req.chatApp, id(req), names), id(req)) });
+      return envelope(req, reply, { data: wire.removedOne(await room.members.removeOne(req.chatApp, id(req), names, req.principal!), id(req)) });
     }) satisfies RoomHandler,
 
     listAdmins: (async (req, reply) => {
@@ -91,12 +98,12 @@ export function moderationHandlers(moderation: ModerationService, wire: RoomWire
   const id = (req: Req) => req.params[wire.param]!;
   const rows = (req: Req, action: string, changes: Parameters<typeof listRows>[0]) => listRows(changes, action, wire.listIdKey, id(req));
   return {
-    mute: (async (req, reply) => envelope(req, reply, { data: muteRows(await moderation.mute(req.chatApp, id(req), req.body)) })) satisfies RoomHandler,
+    mute: (async (req, reply) => envelope(req, reply, { data: muteRows(await moderation.mute(req.chatApp, id(req), req.body, req.principal!)) })) satisfies RoomHandler,
 
     mutes: (async (req, reply) => envelope(req, reply, { data: muteListRows(await moderation.mutes(req.chatApp, id(req))) })) satisfies RoomHandler,
 
     unmute: (async (req, reply) =>
-      envelope(req, reply, { data: unmuteRows(await moderation.unmute(req.chatApp, id(req), req.params.usernames!)) })) satisfies RoomHandler,
+      envelope(req, reply, { data: unmuteRows(await moderation.unmute(req.chatApp, id(req), req.params.usernames!, req.principal!)) })) satisfies RoomHandler,
 
     muteAll: (async (req, reply) =>
       envelope(req, reply, { action: wire.muteAllAction, data: { mute: await moderation.setMuteAll(req.chatApp, id(req), true) } })) satisfies RoomHandler,
@@ -109,30 +116,40 @@ export function moderationHandlers(moderation: ModerationService, wire: RoomWire
     }) satisfies RoomHandler,
 
     allowOne: (async (req, reply) =>
-      envelope(req, reply, { data: rows(req, 'add_user_whitelist', await moderation.allowOne(req.chatApp, id(req), req.params.usernames!))[0] })) satisfies RoomHandler,
+      envelope(req, reply, { data: rows(req, 'add_user_whitelist', await moderation.allowOne(req.chatApp, id(req), req.params.usernames!, req.principal!))[0] })) satisfies RoomHandler,
 
     allowMany: (async (req, reply) =>
-      envelope(req, reply, { data: rows(req, 'add_user_whitelist', await moderation.allowMany(req.chatApp, id(req), req.body)) })) satisfies RoomHandler,
+      envelope(req, reply, { data: rows(req, 'add_user_whitelist', await moderation.allowMany(req.chatApp, id(req), req.body, req.principal!)) })) satisfies RoomHandler,
 
     disallow: (async (req, reply) =>
-      envelope(req, reply, { data: rows(req, 'remove_user_whitelist', await moderation.disallow(req.chatApp, id(req), req.params.usernames!)) })) satisfies RoomHandler,
+      envelope(req, reply, { data: rows(req, 'remove_user_whitelist', await moderation.disallow(req.chatApp, id(req), req.params.usernames!, req.principal!)) })) satisfies RoomHandler,
 
     blocklist: (async (req, reply) => {
       const data = await moderation.blocklist(req.chatApp, id(req));
       return envelope(req, reply, { data, count: data.length });
     }) satisfies RoomHandler,
 
-    blockOne: (async (req, reply) =>
-      envelope(req, reply, { data: rows(req, 'add_blocks', await moderation.blockOne(req.chatApp, id(req), req.params.usernames!))[0] })) satisfies RoomHandler,
+    /** One member: an object, as the REST docs show; with `version=v3` (the client SDK) a one-row array, which it reads. */
+    blockOne: (async (req, reply) => {
+      const data = rows(req, 'add_blocks', await moderation.blockOne(req.chatApp, id(req), req.params.usernames!, req.principal!));
+      return envelope(req, reply, { data: req.query.version === 'v3' ? data : data[0] });
+    }) satisfies RoomHandler,
 
     blockMany: (async (req, reply) =>
-      envelope(req, reply, { data: rows(req, 'add_blocks', await moderation.blockMany(req.chatApp, id(req), req.body)) })) satisfies RoomHandler,
+      envelope(req, reply, { data: rows(req, 'add_blocks', await moderation.blockMany(req.chatApp, id(req), req.body, req.principal!)) })) satisfies RoomHandler,
 
     /** One name answers an object, a comma list an array. */
     unblock: (async (req, reply) => {
       const names = req.params.usernames!;
       const data = rows(req, 'remove_blocks', await moderation.unblock(req.chatApp, id(req), names));
-      return envelope(req, reply, { data: names.includes(',') ? data : data[0] });
+      return envelope(req, reply, { data: names.includes(',') || req.query.version === 'v3' ? data : data[0] });
     }) satisfies RoomHandler,
+
+    /** GET /{rooms}/{id}/white/users/{username} — `{member, white}`. */
+    allowlistStatus: (async (req, reply) =>
+      envelope(req, reply, { data: await moderation.allowlistStatus(req.chatApp, id(req), req.params.username!, req.principal!) })) satisfies RoomHandler,
+
+    /** GET /sdk/{rooms}/{id}/mute/{username} — whether the user is muted now. */
+    isMuted: (async (req, reply) => envelope(req, reply, { data: await moderation.isMuted(req.chatApp, id(req), req.params.username!) })) satisfies RoomHandler,
   };
 }

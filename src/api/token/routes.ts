@@ -7,7 +7,7 @@ import { grantBody } from './present.js';
 
 export async function tokenRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
   // POST /token
-  server.post('/token', { config: { auth: 'none', rateLimit: perSecond(300) } }, async (req) =>
+  server.post('/token', { config: { rateLimit: perSecond(300) } }, async (req) =>
     grantBody(req.chatApp, await services.grants.grant(req.chatApp, req.body, bearerToken(req))),
   );
 }

@@ -5,6 +5,8 @@ import type { Services } from '../../services/index.js';
 import { actionResult, envelope } from '../../http/envelope.js';
 import { perSecond } from '../../http/rate-limit.js';
 import { joinedRoomItem } from '../chatrooms/present.js';
+import { joinedGroupItem } from '../chatgroups/present.js';
+import { JOINED_GROUPS_PAGE } from '../../services/groups.js';
 import { userEntity } from './present.js';
 
 interface UsernameParams {
@@ -18,7 +20,7 @@ export async function usersRoutes(server: FastifyInstance, { services }: { servi
   const users = services.users;
 
   // POST /users — one user (object) or a batch (array, ≤ 60): account_register_authorized_single/_batch.md
-  server.post('/users', { config: { auth: 'registration', rateLimit: perSecond(100) } }, async (req, reply) => {
+  server.post('/users', { config: { rateLimit: perSecond(100) } }, async (req, reply) => {
     const result = await users.register(req.chatApp, req.body);
     return envelope(req, reply, { entities: result.created.map(userEntity), data: result.failed.length > 0 ? result.failed : undefined });
   });
@@ -59,7 +61,15 @@ export async function usersRoutes(server: FastifyInstance, { services }: { servi
 
   // GET /users/{username}/joined_chatrooms?pagenum=&pagesize= — no parameters: the latest 500
   server.get<{ Params: UsernameParams; Querystring: Query }>('/users/:username/joined_chatrooms', { config: { rateLimit: perSecond(50) } }, async (req, reply) => {
-    const data = (await services.chatrooms.joined(req.chatApp, req.params.username, req.query)).map(joinedRoomItem);
+    const detail = req.query.detail === 'true';
+    const data = (await services.chatrooms.joined(req.chatApp, req.params.username, req.query)).map((r) => joinedRoomItem(req.chatApp, r, detail));
     return envelope(req, reply, { data, count: data.length });
+  });
+
+  // GET /users/{username}/joined_chatgroups?pagenum=&pagesize= — the client SDK's getJoinedGroups
+  server.get<{ Params: UsernameParams; Querystring: Query }>('/users/:username/joined_chatgroups', { config: { rateLimit: perSecond(50) } }, async (req, reply) => {
+    const page = await services.groups.userGroups(req.chatApp, req.params.username, req.query, JOINED_GROUPS_PAGE);
+    const data = page.items.map(joinedGroupItem);
+    return envelope(req, reply, { data, count: data.length, extra: { total: page.total } });
   });
 }

@@ -24,7 +24,6 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
     '/ws',
     {
       websocket: true,
-      config: { auth: 'none' },
       // Refused before the upgrade: missing, expired, forged, other-app and app tokens.
       preValidation: async (req) => {
         const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];

@@ -7,6 +7,11 @@ import type { App } from '../apps.js';
 import { fail } from '../errors.js';
 import { isNumericId } from '../ids.js';
 import type { RoomProfile } from './profile.js';
+import type { Principal } from '../tokens.js';
+import type { GroupRole } from '../../store/schema.js';
+
+/** Who is acting: the app (admin token), or a user with their role in the room ('none': not a member). */
+export type Standing = 'app' | GroupRole | 'none';
 
 export class RoomCore {
   constructor(
@@ -33,6 +38,28 @@ export class RoomCore {
     const room = await this.get(app, id);
     if (room.disabled === 1) fail('groupDisabled', { id });
     return room;
+  }
+
+  /** The caller's standing in the room. */
+  async standing(room: GroupRow, actor: Principal): Promise<Standing> {
+    if (actor.kind === 'app') return 'app';
+    return (await this.rows.member(room.id, actor.user.username))?.role ?? 'none';
+  }
+
+  /**
+   * Admins act on plain members only; the owner and the app on anyone (the hosted client rules:
+   * an admin cannot remove, mute or block another admin).
+   */
+  async requireOutrank(room: GroupRow, actor: Principal, targets: string[]): Promise<void> {
+    if (actor.kind === 'app' || targets.length === 0) return;
+    if ((await this.standing(room, actor)) === 'owner') return;
+    const ranked = (await this.rows.membersOf(room.id, targets)).filter((m) => m.role !== 'member');
+    if (ranked.length > 0) fail('callerNotOwner', { username: actor.user.username });
+  }
+
+  /** Which of the names (folded) are users of the app. */
+  async existingUsers(app: App, names: string[]): Promise<string[]> {
+    return (await this.users.findManyByName(app.uuid, names)).map((u) => u.username);
   }
 
   /** Every name (already folded) must be an existing user: 404 `username X doesn't exist!` otherwise. */

@@ -11,6 +11,8 @@ export interface RoomProfile {
   perUser: number;
   /** Rooms of this kind per app; 0 = unlimited. */
   perApp: number;
+  /** Whether a user who is not a member may see a room's details only when it is public (groups), or always (chatrooms). */
+  detailsOfPrivateForMembersOnly: boolean;
   /** `maxusers` when a create request does not ask, and the highest it may ask for. */
   maxUsers: { default: number; highest: number };
   errors: {
@@ -35,6 +37,7 @@ export function groupProfile(limits: Limits): RoomProfile {
     kind: 'group',
     perUser: limits.groupsPerUser,
     perApp: limits.groupsPerApp,
+    detailsOfPrivateForMembersOnly: true,
     maxUsers: { default: 200, highest: limits.groupMaxUsers },
     errors: {
       createUserTooMany: 'userTooManyGroups',
@@ -53,6 +56,7 @@ export function chatroomProfile(limits: Limits): RoomProfile {
     kind: 'chatroom',
     perUser: limits.chatroomsPerUser,
     perApp: limits.chatroomsPerApp,
+    detailsOfPrivateForMembersOnly: false,
     maxUsers: { default: 1000, highest: limits.chatroomMaxUsers },
     errors: {
       createUserTooMany: 'userTooManyChatrooms',

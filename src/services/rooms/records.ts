@@ -25,6 +25,11 @@ export interface RoomRecord {
   modified: number;
 }
 
+/** A room as one of its members sees it in their list: with their role there. */
+export interface JoinedRoomRecord extends RoomRecord {
+  role: GroupRole;
+}
+
 export interface MemberRecord {
   username: string;
   role: GroupRole;
@@ -67,6 +72,10 @@ export function roomRecord(row: GroupRow): RoomRecord {
     created: row.created,
     modified: row.modified,
   };
+}
+
+export function joinedRoomRecord(row: GroupRow & { role: GroupRole }): JoinedRoomRecord {
+  return { ...roomRecord(row), role: row.role };
 }
 
 export function memberRecord(row: MemberRow): MemberRecord {
