@@ -1,13 +1,18 @@
-// POST /{org}/{app}/token — the three grants of REFERENCE §2a (easemob_app_token.md,
-// easemob_user_token.md): client_credentials, password, inherit.
+// POST /{org}/{app}/token — the grants of REFERENCE §2a (easemob_app_token.md,
+// easemob_user_token.md): client_credentials, password, inherit; and Agora Chat's `agora`, which
+// exchanges an Agora app token for an app token (Agora generate_app_tokens.md).
 import type { App, AppsService } from './apps.js';
 import { fail } from './errors.js';
 import { parseTtl, type TokensService } from './tokens.js';
 import { normalizeUsername, userEntity, type UserEntity, type UsersService } from './users.js';
 import type { UserRow } from '../store/users.js';
 
+/** An Agora Chat app token is valid for at most 24 hours (generate_app_tokens.md). */
+export const AGORA_EXCHANGE_MAX_MS = 24 * 3600 * 1000;
+
 export type GrantResponse =
   | { access_token: string; expires_in: number; application: string }
+  | { access_token: string; expires_in: number; expire_timestamp: number }
   | { access_token: string; expires_in: number; user: UserEntity };
 
 export class TokenGrantService {
@@ -16,9 +21,10 @@ export class TokenGrantService {
     private readonly users: UsersService,
     private readonly tokens: TokensService,
     private readonly defaultTtl: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** `bearer` is the Authorization token, if any; only `inherit` needs it (an app token). */
+  /** `bearer` is the Authorization token, if any; `inherit` needs an app token, `agora` an Agora app token. */
   async grant(app: App, body: unknown, bearer: string | undefined): Promise<GrantResponse> {
     const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const grantType = fields.grant_type;
@@ -30,6 +36,8 @@ export class TokenGrantService {
         return this.password(app, fields);
       case 'inherit':
         return this.inherit(app, fields, bearer);
+      case 'agora':
+        return this.agora(app, bearer);
       default:
         return fail('grantTypeUnsupported', { grantType: String(grantType) });
     }
@@ -65,6 +73,16 @@ export class TokenGrantService {
     const user = autoCreate ? await this.users.findOrCreate(app, normalizeUsername(f.username)) : await this.users.findRow(app, f.username);
     if (!user) fail('grantUserNotFound');
     return this.userToken(app, user, ttl);
+  }
+
+  /**
+   * The app token expires with the Agora token ("the validity period of an Agora Chat app token is
+   * subject to that of the Agora app token"), and at most 24 hours after the exchange.
+   */
+  private agora(app: App, bearer: string | undefined): GrantResponse {
+    const agora = this.tokens.verifyAgoraApp(app, bearer);
+    const token = this.tokens.issueAppUntil(app, Math.min(agora.expiresAt, this.now() + AGORA_EXCHANGE_MAX_MS));
+    return { access_token: token.accessToken, expires_in: token.expiresIn, expire_timestamp: token.expiresAt };
   }
 
   private userToken(app: App, user: UserRow, ttl: number): GrantResponse {
