@@ -254,6 +254,37 @@ describe.each(databases)('Agora Chat tokens (%s)', (kind) => {
     });
   });
 
+  describe('GET /sdk/users/{user}/token/expires (the web SDK renewToken)', () => {
+    const expires = (user: string, token: string | null) => t.api('GET', `/sdk/users/${user}/token/expires`, { token, headers: { 'content-type': 'application/json' } });
+
+    it("answers the expiry of the user's new token, Agora or Easemob", async () => {
+      await register('ag_renew');
+      const issuedAt = nowSeconds();
+      const agora = chatToken(MAIN_AGORA, { privilege: 'user', uid: uuidOf('ag_renew'), issuedAt, expire: 1200 });
+      // {me} is the user id as given to open(), in any case.
+      const res = await expires('AG_Renew', agora);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({ expire_timestamp: (issuedAt + 1200) * 1000 });
+
+      const before = Date.now();
+      const easemob = await t.userToken('ag_renew', 'pw', { ttl: 600 });
+      const answer = (await expires('ag_renew', easemob)).body.expire_timestamp as number;
+      expect(answer).toBeGreaterThanOrEqual(before + 600_000);
+      expect(answer).toBeLessThanOrEqual(Date.now() + 600_000);
+      // A token that never expires: the latest representable moment, never a past one.
+      expect((await expires('ag_renew', await t.userToken('ag_renew', 'pw', { ttl: 0 }))).body).toEqual({ expire_timestamp: Date.UTC(9999, 11, 31, 23, 59, 59, 999) });
+    });
+
+    it("refuses another user's token, an app token, an expired or missing token", async () => {
+      await register('ag_renew2');
+      expectError(await expires('ag_renew', userToken(MAIN_AGORA, uuidOf('ag_renew2'))), 401, 'unauthorized', 'Unable to authenticate (OAuth)');
+      expectError(await expires('ag_renew2', agoraAdmin), 401, 'unauthorized', 'Unable to authenticate (OAuth)');
+      const expired = chatToken(MAIN_AGORA, { privilege: 'user', uid: uuidOf('ag_renew2'), issuedAt: nowSeconds() - 100, expire: 10 });
+      expectError(await expires('ag_renew2', expired), 401, 'unauthorized', 'Unable to authenticate due to expired access token');
+      expectError(await expires('ag_renew2', null), 401, 'unauthorized', 'Unable to authenticate due to expired access token');
+    });
+  });
+
   describe('npm run token', () => {
     const run = promisify(execFile);
     const cli = (args: string[], env: Record<string, string>) =>
