@@ -7,6 +7,15 @@ export interface AppSeed {
   app: string;
   clientId: string;
   clientSecret: string;
+  /** The Agora project's App ID and App Certificate: Agora Chat tokens (AccessToken2) built with them are accepted. */
+  agora?: AgoraCredentials;
+}
+
+export interface AgoraCredentials {
+  /** 32 hex characters. */
+  appId: string;
+  /** 32 hex characters; the HMAC key material of AccessToken2. */
+  appCertificate: string;
 }
 
 export type DatabaseConfig =
@@ -144,19 +153,22 @@ export const defaults = {
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const CREDENTIAL = /^[^\s:,]{1,128}$/;
 
-/** Parses `org#app:client_id:client_secret[,…]`. */
+const AGORA_HEX = /^[0-9A-Fa-f]{32}$/;
+
+/** Parses `org#app:client_id:client_secret[:agora_app_id:agora_app_certificate][,…]`. */
 export function parseApps(value: string, key: string = settings.apps.env): AppSeed[] {
   const seen = new Set<string>();
+  const agoraIds = new Map<string, string>();
   return value
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((entry) => {
       const parts = entry.split(':');
-      const [appKey, clientId, clientSecret] = parts;
+      const [appKey, clientId, clientSecret, agoraAppId, agoraCertificate] = parts;
       const [org, app, ...rest] = (appKey ?? '').split('#');
-      if (parts.length !== 3 || rest.length > 0 || !org || !app || !clientId || !clientSecret) {
-        throw new ConfigError(key, `"${entry}" is not org#app:client_id:client_secret`);
+      if ((parts.length !== 3 && parts.length !== 5) || rest.length > 0 || !org || !app || !clientId || !clientSecret) {
+        throw new ConfigError(key, `"${entry}" is not org#app:client_id:client_secret[:agora_app_id:agora_app_certificate]`);
       }
       if (!NAME.test(org) || !NAME.test(app)) {
         throw new ConfigError(key, `org and app names are 1..64 of [A-Za-z0-9_.-] in "${entry}"`);
@@ -166,7 +178,16 @@ export function parseApps(value: string, key: string = settings.apps.env): AppSe
       }
       if (seen.has(`${org}#${app}`)) throw new ConfigError(key, `app ${org}#${app} is listed twice`);
       seen.add(`${org}#${app}`);
-      return { org, app, clientId, clientSecret };
+      if (parts.length === 3) return { org, app, clientId, clientSecret };
+
+      if (!AGORA_HEX.test(agoraAppId ?? '') || !AGORA_HEX.test(agoraCertificate ?? '')) {
+        throw new ConfigError(key, `the Agora App ID and App Certificate are 32 hex characters each in the entry of ${org}#${app}`);
+      }
+      // One App ID is one Agora project, whose tokens must name one app.
+      const other = agoraIds.get(agoraAppId!.toLowerCase());
+      if (other) throw new ConfigError(key, `Agora App ID ${agoraAppId} is given to both ${other} and ${org}#${app}`);
+      agoraIds.set(agoraAppId!.toLowerCase(), `${org}#${app}`);
+      return { org, app, clientId, clientSecret, agora: { appId: agoraAppId!, appCertificate: agoraCertificate! } };
     });
 }
 

@@ -7,7 +7,10 @@ import { randomSecret, type SecretHasher } from './secrets.js';
 export type App = AppRow;
 
 export class AppsService {
-  /** Apps never change identity or signing key after creation, so found ones are cached for good. */
+  /**
+   * Apps never change identity or signing key after creation, so found ones are cached for good. The
+   * Agora credentials change only at a start (`ensure`), which is when a process reads them.
+   */
   private readonly cache = new Map<string, App>();
 
   constructor(
@@ -34,17 +37,27 @@ export class AppsService {
   }
 
   /**
-   * Makes each configured app exist with exactly its credentials. When none is configured and the
-   * store has none, creates one with random credentials and returns it so that it can be printed.
+   * Makes each configured app exist with exactly its credentials (client id and secret, and the Agora
+   * App ID and App Certificate or none). When none is configured and the store has none, creates one
+   * with random credentials and returns it so that it can be printed.
    */
   async ensure(seeds: AppSeed[]): Promise<AppSeed | undefined> {
     for (const seed of seeds) {
+      this.cache.delete(`${seed.org}#${seed.app}`);
       const existing = await this.repo.findByName(seed.org, seed.app);
       const secretHash = existing && existing.client_id === seed.clientId && (await this.hasher.verify(seed.clientSecret, existing.client_secret_hash))
         ? undefined
         : await this.hasher.hash(seed.clientSecret);
-      if (!existing) await this.create(seed, secretHash!);
-      else if (secretHash) await this.repo.updateCredentials(existing.uuid, seed.clientId, secretHash);
+      if (!existing) {
+        await this.create(seed, secretHash!);
+        continue;
+      }
+      if (secretHash) await this.repo.updateCredentials(existing.uuid, seed.clientId, secretHash);
+      const agoraId = seed.agora?.appId ?? null;
+      const agoraCertificate = seed.agora?.appCertificate ?? null;
+      if (existing.agora_app_id !== agoraId || existing.agora_app_certificate !== agoraCertificate) {
+        await this.repo.updateAgora(existing.uuid, agoraId, agoraCertificate);
+      }
     }
     if (seeds.length > 0 || (await this.repo.count()) > 0) return undefined;
     const generated: AppSeed = { org: 'qunliao', app: 'default', clientId: `YXA6${randomSecret(16)}`, clientSecret: `YXA6${randomSecret(24)}` };
@@ -61,6 +74,8 @@ export class AppsService {
       client_secret_hash: secretHash,
       token_key: randomBytes(32).toString('base64'),
       created: Date.now(),
+      agora_app_id: seed.agora?.appId ?? null,
+      agora_app_certificate: seed.agora?.appCertificate ?? null,
     });
   }
 }

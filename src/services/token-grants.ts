@@ -1,5 +1,6 @@
-// POST /{org}/{app}/token — the three grants of REFERENCE §2a (easemob_app_token.md,
-// easemob_user_token.md): client_credentials, password, inherit.
+// POST /{org}/{app}/token — the grants of REFERENCE §2a (easemob_app_token.md,
+// easemob_user_token.md): client_credentials, password, inherit; and Agora Chat's `agora`, which
+// exchanges an Agora app token for an app token (Agora generate_app_tokens.md).
 import type { App, AppsService } from './apps.js';
 import { fail } from './errors.js';
 import { parseTtl, type TokensService } from './tokens.js';
@@ -7,8 +8,14 @@ import { userRecord, type UserRecord, type UsersService } from './users.js';
 import { newUsername } from './usernames.js';
 import type { UserRow } from '../store/users.js';
 
-/** A granted token: an app token, or a user token with its user (src/api/token/present.ts shows it). */
-export type Grant = { accessToken: string; expiresIn: number; user?: UserRecord };
+/** An Agora Chat app token is valid for at most 24 hours (generate_app_tokens.md). */
+export const AGORA_EXCHANGE_MAX_MS = 24 * 3600 * 1000;
+
+/**
+ * A granted token (src/api/token/present.ts shows it): an app token, an app token exchanged for an
+ * Agora one (with its absolute expiry), or a user token with its user.
+ */
+export type Grant = { accessToken: string; expiresIn: number; expiresAt?: number; user?: UserRecord };
 
 export class TokenGrantService {
   constructor(
@@ -16,9 +23,10 @@ export class TokenGrantService {
     private readonly users: UsersService,
     private readonly tokens: TokensService,
     private readonly defaultTtl: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** `bearer` is the Authorization token, if any; only `inherit` needs it (an app token). */
+  /** `bearer` is the Authorization token, if any; `inherit` needs an app token, `agora` an Agora app token. */
   async grant(app: App, body: unknown, bearer: string | undefined): Promise<Grant> {
     const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const grantType = fields.grant_type;
@@ -30,6 +38,8 @@ export class TokenGrantService {
         return this.password(app, fields);
       case 'inherit':
         return this.inherit(app, fields, bearer);
+      case 'agora':
+        return this.agora(app, bearer);
       default:
         return fail('grantTypeUnsupported', { grantType: String(grantType) });
     }
@@ -65,6 +75,16 @@ export class TokenGrantService {
     const user = autoCreate ? await this.users.findOrCreate(app, newUsername(f.username)) : await this.users.findRow(app, f.username);
     if (!user) fail('grantUserNotFound');
     return this.userToken(app, user, ttl);
+  }
+
+  /**
+   * The app token expires with the Agora token ("the validity period of an Agora Chat app token is
+   * subject to that of the Agora app token"), and at most 24 hours after the exchange.
+   */
+  private agora(app: App, bearer: string | undefined): Grant {
+    const agora = this.tokens.verifyAgoraApp(app, bearer);
+    const token = this.tokens.issueAppUntil(app, Math.min(agora.expiresAt, this.now() + AGORA_EXCHANGE_MAX_MS));
+    return { accessToken: token.accessToken, expiresIn: token.expiresIn, expiresAt: token.expiresAt };
   }
 
   private userToken(app: App, user: UserRow, ttl: number): Grant {

@@ -3,10 +3,14 @@
 // Payload: version, kind, app uuid, user uuid, user token_version, issued-at, expires-at (ms, 0 = never).
 // User tokens are also checked against the user row, so deleting, deactivating or changing the
 // password of a user ends their tokens.
+// Agora Chat tokens ("007…", AccessToken2; ./agora-token.ts) are accepted wherever these are, for
+// apps that have Agora credentials: the chat app privilege as an app token, the chat user privilege
+// as the token of the user whose uuid it names.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { App } from './apps.js';
 import type { UserRow, UsersRepository } from '../store/users.js';
-import { DomainError, fail } from './errors.js';
+import { AgoraTokenRefused, isAgoraToken, verifyAgoraToken, type AgoraChatGrant, type AgoraRefusal } from './agora-token.js';
+import { DomainError, fail, type ErrorCode } from './errors.js';
 
 const PREFIX = 'YWMt';
 const VERSION = 1;
@@ -17,7 +21,31 @@ const SIG_CHARS = 43; // 32 bytes, base64url without padding
 const PAYLOAD_CHARS = Math.ceil((PAYLOAD_BYTES * 4) / 3);
 const TOKEN_PATTERN = new RegExp(`^${PREFIX}[A-Za-z0-9_-]{${PAYLOAD_CHARS + SIG_CHARS}}$`);
 
-export type Principal = { kind: 'app' } | { kind: 'user'; user: UserRow };
+/** Who a token speaks for; `expiresAt` is when the token expires (Unix ms), null if it never does. */
+export type Principal = AppPrincipal | UserPrincipal;
+export interface AppPrincipal {
+  kind: 'app';
+  expiresAt: number | null;
+}
+export interface UserPrincipal {
+  kind: 'user';
+  user: UserRow;
+  expiresAt: number | null;
+}
+
+/** The documented 401 for each reason an Agora token is refused (REFERENCE §2a, Bearer errors). */
+const AGORA_REFUSALS: Record<AgoraRefusal, ErrorCode> = {
+  malformed: 'tokenCorrupt',
+  // The app has no Agora credentials: a token it cannot have issued, as any unknown token.
+  unconfigured: 'tokenUnknown',
+  // As an Easemob token of another app.
+  wrongApp: 'tokenCorrupt',
+  badSignature: 'tokenUnknown',
+  expired: 'tokenExpired',
+  noPrivilege: 'tokenRevoked',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface IssuedToken {
   accessToken: string;
@@ -48,12 +76,26 @@ export class TokensService {
     return this.issue(app, KIND_APP, undefined, 0, ttlSeconds);
   }
 
+  /** An app token that expires at `expiresAt` (Unix ms, in the future): the Agora exchange. */
+  issueAppUntil(app: App, expiresAt: number): IssuedToken & { expiresAt: number } {
+    const issuedAt = this.now();
+    const token = this.issue(app, KIND_APP, undefined, 0, 0, issuedAt, expiresAt);
+    return { ...token, expiresIn: Math.max(1, Math.floor((expiresAt - issuedAt) / 1000)), expiresAt };
+  }
+
   issueUser(app: App, user: UserRow, ttlSeconds: number): IssuedToken {
     return this.issue(app, KIND_USER, user.uuid, user.token_version, ttlSeconds);
   }
 
-  private issue(app: App, kind: number, userUuid: string | undefined, tokenVersion: number, ttlSeconds: number): IssuedToken {
-    const issuedAt = this.now();
+  private issue(
+    app: App,
+    kind: number,
+    userUuid: string | undefined,
+    tokenVersion: number,
+    ttlSeconds: number,
+    issuedAt = this.now(),
+    expiresAt = ttlSeconds === 0 ? 0 : issuedAt + ttlSeconds * 1000,
+  ): IssuedToken {
     const payload = Buffer.alloc(PAYLOAD_BYTES);
     let o = payload.writeUInt8(VERSION, 0);
     o = payload.writeUInt8(kind, o);
@@ -61,14 +103,18 @@ export class TokensService {
     o += userUuid ? uuidBytes(userUuid).copy(payload, o) : 16;
     o = payload.writeUInt32BE(tokenVersion >>> 0, o);
     o = payload.writeDoubleBE(issuedAt, o);
-    payload.writeDoubleBE(ttlSeconds === 0 ? 0 : issuedAt + ttlSeconds * 1000, o);
+    payload.writeDoubleBE(expiresAt, o);
     const token = PREFIX + payload.toString('base64url') + sign(app, payload).toString('base64url');
     return { accessToken: token, expiresIn: ttlSeconds };
   }
 
-  /** Checks a bearer token presented on `app`'s URL; throws the documented 401s. */
+  /**
+   * Checks a bearer token presented on `app`'s URL, an Easemob one or an Agora Chat one; throws the
+   * documented 401s (DomainError tokenMissing, tokenCorrupt, tokenUnknown, tokenExpired, tokenRevoked).
+   */
   async verify(app: App, token: string | undefined): Promise<Principal> {
     if (!token) fail('tokenMissing');
+    if (isAgoraToken(token)) return this.verifyAgora(app, token);
     if (!TOKEN_PATTERN.test(token)) fail('tokenCorrupt');
     const body = token.slice(PREFIX.length);
     const payload = Buffer.from(body.slice(0, PAYLOAD_CHARS), 'base64url');
@@ -81,13 +127,56 @@ export class TokensService {
     if (uuidString(payload.subarray(2, 18)) !== app.uuid) fail('tokenCorrupt');
     const expected = Buffer.from(sign(app, payload).toString('base64url'));
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) fail('tokenUnknown');
-    const expiresAt = payload.readDoubleBE(46);
-    if (expiresAt !== 0 && expiresAt <= this.now()) fail('tokenExpired');
-    if (kind === KIND_APP) return { kind: 'app' };
+    const expiry = payload.readDoubleBE(46);
+    if (expiry !== 0 && expiry <= this.now()) fail('tokenExpired');
+    const expiresAt = expiry === 0 ? null : expiry;
+    if (kind === KIND_APP) return { kind: 'app', expiresAt };
 
     const user = await this.users.findByUuid(app.uuid, uuidString(payload.subarray(18, 34)));
     if (!user || user.activated !== 1 || user.token_version !== payload.readUInt32BE(34)) fail('tokenRevoked');
-    return { kind: 'user', user };
+    return { kind: 'user', user, expiresAt };
+  }
+
+  /**
+   * A client login (the JSON `/ws`, the SDK's msync `/websocket`): the token must be a user token,
+   * and when the login names a user (`username`, any case), that user's. Throws as `verify`; a
+   * login with someone else's token or an app token → tokenRevoked.
+   */
+  async verifyUser(app: App, token: string | undefined, username?: string): Promise<UserPrincipal> {
+    const principal = await this.verify(app, token);
+    if (principal.kind !== 'user') fail('tokenRevoked');
+    if (username !== undefined && principal.user.username !== username.toLowerCase()) fail('tokenRevoked');
+    return principal;
+  }
+
+  /** An Agora app token, as the `agora` grant takes it: anything else → the documented 401s. */
+  verifyAgoraApp(app: App, token: string | undefined): AgoraChatGrant {
+    if (!token) fail('tokenMissing');
+    // An Easemob token is not what this grant exchanges.
+    if (!isAgoraToken(token)) fail('tokenCorrupt');
+    const grant = this.checkAgora(app, token);
+    if (grant.privilege !== 'app') fail('tokenRevoked');
+    return grant;
+  }
+
+  private async verifyAgora(app: App, token: string): Promise<Principal> {
+    const grant = this.checkAgora(app, token);
+    if (grant.privilege === 'app') return { kind: 'app', expiresAt: grant.expiresAt };
+    // The chat user privilege names the user by uuid (ChatTokenBuilder2.buildUserToken(…, chatUserUuid, …)).
+    const uuid = grant.uid.toLowerCase();
+    const user = UUID.test(uuid) ? await this.users.findByUuid(app.uuid, uuid) : undefined;
+    if (!user || user.activated !== 1) fail('tokenRevoked');
+    return { kind: 'user', user, expiresAt: grant.expiresAt };
+  }
+
+  private checkAgora(app: App, token: string): AgoraChatGrant {
+    const credentials = app.agora_app_id && app.agora_app_certificate ? { appId: app.agora_app_id, appCertificate: app.agora_app_certificate } : undefined;
+    try {
+      return verifyAgoraToken(token, credentials, this.now());
+    } catch (err) {
+      if (err instanceof AgoraTokenRefused) fail(AGORA_REFUSALS[err.reason]);
+      throw err;
+    }
   }
 }
 

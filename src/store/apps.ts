@@ -28,4 +28,8 @@ export class AppsRepository {
       .where('uuid', '=', uuid)
       .execute();
   }
+
+  async updateAgora(uuid: string, appId: string | null, appCertificate: string | null): Promise<void> {
+    await this.db.updateTable('apps').set({ agora_app_id: appId, agora_app_certificate: appCertificate }).where('uuid', '=', uuid).execute();
+  }
 }

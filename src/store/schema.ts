@@ -11,6 +11,9 @@ export interface AppsTable {
   /** HMAC key for this app's access tokens (base64). */
   token_key: string;
   created: number;
+  /** The Agora project's App ID and App Certificate (32 hex characters each), or null: Agora tokens are then refused. */
+  agora_app_id: string | null;
+  agora_app_certificate: string | null;
 }
 
 export interface UsersTable {

@@ -701,6 +701,8 @@ describe.each(databases)('chatgroups (%s)', (kind) => {
         membersonly: true,
         maxusers: 42,
         created: d.created,
+        affiliations_count: 2,
+        permission: 'member',
       });
       all.push(specId);
 

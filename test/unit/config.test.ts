@@ -51,4 +51,30 @@ describe('parseApps', () => {
   it.each(['acme#chat:id', 'acme:id:secret', 'a#b#c:id:secret', 'ac me#chat:id:secret', 'acme#chat:id:secret,acme#chat:id2:s2'])('refuses %s', (v) => {
     expect(() => parseApps(v)).toThrow(ConfigError);
   });
+
+  const AGORA_ID = '970CA35de60c44645bbae8a215061b33';
+  const AGORA_CERT = '5CFd2fd1755d40ecb72977518be15d3b';
+
+  it('takes an optional Agora App ID and App Certificate per app', () => {
+    expect(parseApps(`acme#chat:id1:secret1:${AGORA_ID}:${AGORA_CERT},acme#other:id2:secret2`)).toEqual([
+      { org: 'acme', app: 'chat', clientId: 'id1', clientSecret: 'secret1', agora: { appId: AGORA_ID, appCertificate: AGORA_CERT } },
+      { org: 'acme', app: 'other', clientId: 'id2', clientSecret: 'secret2' },
+    ]);
+  });
+
+  it.each([
+    [`acme#chat:id:secret:${AGORA_ID}`, 'is not org#app:client_id:client_secret[:agora_app_id:agora_app_certificate]'],
+    [`acme#chat:id:secret:${AGORA_ID}:${AGORA_CERT}:x`, 'is not org#app'],
+    [`acme#chat:id:secret:${AGORA_ID.slice(1)}:${AGORA_CERT}`, '32 hex characters each in the entry of acme#chat'],
+    [`acme#chat:id:secret:${AGORA_ID}:${AGORA_CERT.slice(0, 31)}g`, '32 hex characters each in the entry of acme#chat'],
+    [`acme#chat:id:secret::${AGORA_CERT}`, '32 hex characters each in the entry of acme#chat'],
+    [`acme#chat:id:secret:${AGORA_ID}:${AGORA_CERT},acme#other:id2:s2:${AGORA_ID.toLowerCase()}:${AGORA_CERT}`, 'is given to both acme#chat and acme#other'],
+  ])('refuses %s, naming the entry', (v, message) => {
+    expect(() => parseApps(v)).toThrow(message);
+    expect(() => parseApps(v)).toThrow('invalid configuration QUNLIAO_APPS');
+  });
+
+  it('reports the bad Agora entry at start through loadConfig', () => {
+    expect(() => loadConfig({ QUNLIAO_APPS: 'acme#chat:id:secret:nothex:nothex' }, [])).toThrow(/QUNLIAO_APPS: .*acme#chat/);
+  });
 });

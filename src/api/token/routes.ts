@@ -1,4 +1,5 @@
-// POST /{org}/{app}/token — app and user tokens (REFERENCE §2a; easemob_app_token.md, easemob_user_token.md).
+// POST /{org}/{app}/token — app and user tokens (REFERENCE §2a; easemob_app_token.md, easemob_user_token.md,
+// Agora generate_app_tokens.md).
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.js';
 import { bearerToken } from '../../http/context.js';

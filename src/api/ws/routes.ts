@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Services } from '../../services/index.js';
-import { fail } from '../../services/errors.js';
 import { SendRefused } from '../../services/messages.js';
 
 interface SendFrame {
@@ -27,9 +26,8 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
       // Refused before the upgrade: missing, expired, forged, other-app and app tokens.
       preValidation: async (req) => {
         const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        const principal = await tokens.verify(req.chatApp, req.query.access_token ?? bearer);
-        if (principal.kind !== 'user') fail('tokenRevoked');
-        req.principal = principal;
+        // An Easemob user token or an Agora Chat user token (services/tokens.ts).
+        req.principal = await tokens.verifyUser(req.chatApp, req.query.access_token ?? bearer);
       },
     },
     (socket: WebSocket, req) => {

@@ -7,6 +7,7 @@ import { groupFiles } from './003_group_files.js';
 import { threads } from './004_threads.js';
 import { chatroomsModeration } from './005_chatrooms_moderation.js';
 import { messages } from './006_messages.js';
+import { agora } from './007_agora.js';
 import { clientRest } from './009_client_rest.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '004_threads': threads(dialect),
         '005_chatrooms_moderation': chatroomsModeration(dialect),
         '006_messages': messages(dialect),
+        '007_agora': agora(dialect),
         '009_client_rest': clientRest(dialect),
       };
     },
