@@ -166,6 +166,9 @@ export class TokensService {
     const uuid = grant.uid.toLowerCase();
     const user = UUID.test(uuid) ? await this.users.findByUuid(app.uuid, uuid) : undefined;
     if (!user || user.activated !== 1) fail('tokenRevoked');
+    // Deactivation ends tokens for good: one issued before the last deactivation stays refused
+    // (Agora issue times are whole seconds, so a token issued in that same second is refused too).
+    if (grant.issuedAt <= user.deactivated_at) fail('tokenRevoked');
     return { kind: 'user', user, expiresAt: grant.expiresAt };
   }
 

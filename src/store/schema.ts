@@ -24,8 +24,10 @@ export interface UsersTable {
   password_hash: string;
   nickname: string | null;
   activated: number;
-  /** Bumped when every token issued so far must stop working (password change). */
+  /** Bumped when every token issued so far must stop working (password change, deactivation). */
   token_version: number;
+  /** Unix ms of the last deactivation (0: never): Agora user tokens issued before it are refused. */
+  deactivated_at: Generated<number>;
   created: number;
   modified: number;
 }

@@ -1,12 +1,12 @@
 // IM user accounts. Usernames are stored lower-cased; pages are keyset pages over `seq`.
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Db } from './db.js';
 import { writeTransaction } from './locking.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { UsersTable } from './schema.js';
 
 export type UserRow = Selectable<UsersTable>;
-export type NewUser = Omit<UserRow, 'seq'>;
+export type NewUser = Insertable<UsersTable>;
 
 export class UsersRepository {
   constructor(
@@ -121,7 +121,7 @@ export class UsersRepository {
   setActivated(appUuid: string, uuid: string, activated: boolean, now: number): Promise<UserRow | undefined> {
     return this.db
       .updateTable('users')
-      .set((eb) => (activated ? { activated: 1, modified: now } : { activated: 0, modified: now, token_version: eb('token_version', '+', 1) }))
+      .set((eb) => (activated ? { activated: 1, modified: now } : { activated: 0, modified: now, deactivated_at: now, token_version: eb('token_version', '+', 1) }))
       .where('app_uuid', '=', appUuid)
       .where('uuid', '=', uuid)
       .returningAll()

@@ -236,10 +236,13 @@ describe.each(databases)('Agora Chat tokens (%s)', (kind) => {
       expect((await asAgora('POST', '/users/ag_dave/deactivate')).status).toBe(200);
       expect(await refusedWith(`${devices.base}?access_token=${encodeURIComponent(token)}`)).toMatchObject({ status: 401, body: { error_description: 'Unable to authenticate (OAuth)' } });
       expect((await asAgora('POST', '/users/ag_dave/activate')).status).toBe(200);
-      const again = devices.open('ag_dave', `${devices.base}?access_token=${encodeURIComponent(token)}`);
+      // Deactivation ended the token for good; one issued after it works.
+      expect(await refusedWith(`${devices.base}?access_token=${encodeURIComponent(token)}`)).toMatchObject({ status: 401, body: { error_description: 'Unable to authenticate (OAuth)' } });
+      const fresh = chatToken(MAIN_AGORA, { privilege: 'user', uid: uuidOf('ag_dave'), issuedAt: nowSeconds() + 1 });
+      const again = devices.open('ag_dave', `${devices.base}?access_token=${encodeURIComponent(fresh)}`);
       await again.opened;
       expect((await asAgora('DELETE', '/users/ag_dave')).status).toBe(200);
-      expect(await refusedWith(`${devices.base}?access_token=${encodeURIComponent(token)}`)).toMatchObject({ status: 401 });
+      expect(await refusedWith(`${devices.base}?access_token=${encodeURIComponent(fresh)}`)).toMatchObject({ status: 401 });
     });
 
     it('tells a login which user the token is for and when it expires (TokensService.verifyUser)', async () => {
@@ -303,11 +306,12 @@ describe.each(databases)('Agora Chat tokens (%s)', (kind) => {
       expect(principal.expiresAt! - Date.now()).toBeLessThanOrEqual(600_000);
     });
 
-    it.runIf(kind === 'sqlite')('looks the uuid up by --user in the database', async () => {
+    it('looks the uuid up by --user in the database', async () => {
       await register('ag_cli_name');
       const db = t.config.db;
-      if (db.kind !== 'sqlite') throw new Error('sqlite only');
-      const { stdout } = await cli(['--app=acme#chat', '--user', 'AG_CLI_NAME'], { QUNLIAO_APPS: apps, QUNLIAO_DB: `sqlite:${db.file}` });
+      // The test's private PostgreSQL schema reaches the CLI as the connection's search_path.
+      const url = db.kind === 'sqlite' ? `sqlite:${db.file}` : `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
+      const { stdout } = await cli(['--app=acme#chat', '--user', 'AG_CLI_NAME'], { QUNLIAO_APPS: apps, QUNLIAO_DB: url });
       const out = JSON.parse(stdout) as { user: string; uuid: string; user_token: string; expires_in: number };
       expect(out).toMatchObject({ user: 'ag_cli_name', uuid: uuidOf('ag_cli_name'), expires_in: 86400 });
       await devices.open('ag_cli_name', `${devices.base}?access_token=${encodeURIComponent(out.user_token)}`).opened;

@@ -20,7 +20,7 @@ const app = (): App => ({
 });
 
 function user(appUuid: string, extra: Partial<UserRow> = {}): UserRow {
-  return { seq: 1, app_uuid: appUuid, uuid: randomUUID(), username: 'alice', password_hash: 'x', nickname: null, activated: 1, token_version: 0, created: 0, modified: 0, ...extra };
+  return { seq: 1, app_uuid: appUuid, uuid: randomUUID(), username: 'alice', password_hash: 'x', nickname: null, activated: 1, token_version: 0, deactivated_at: 0, created: 0, modified: 0, ...extra };
 }
 
 function service(rows: UserRow[], now: { t: number }) {

@@ -9,6 +9,7 @@ import { chatroomsModeration } from './005_chatrooms_moderation.js';
 import { messages } from './006_messages.js';
 import { agora } from './007_agora.js';
 import { clientRest } from './009_client_rest.js';
+import { tokenCutoff } from './010_token_cutoff.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '006_messages': messages(dialect),
         '007_agora': agora(dialect),
         '009_client_rest': clientRest(dialect),
+        '010_token_cutoff': tokenCutoff(dialect),
       };
     },
   };
