@@ -12,6 +12,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
 import { answerClientError, refuseNulInUrl } from './http/connection.js';
 import { parseQueryFirstWins } from './http/query.js';
+import { registerCors } from './http/cors.js';
 import { tokenRoutes } from './api/token/routes.js';
 import { usersRoutes } from './api/users/routes.js';
 import { chatgroupsRoutes } from './api/chatgroups/routes.js';
@@ -78,6 +79,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  await registerCors(server, config.cors);
   registerBodyParsers(server);
   registerFallbacks(server);
   registerContext(server, services);

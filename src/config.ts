@@ -95,6 +95,11 @@ export interface Config {
   db: DatabaseConfig;
   apps: AppSeed[];
   rateLimit: 'easemob' | 'off';
+  /**
+   * Origins whose browser pages may call the API (CORS): '*' any origin, 'off' none (no CORS
+   * headers), or a list of origins. Unset → '*', the local stand-in's default.
+   */
+  cors?: '*' | 'off' | string[];
   /** Redis URL: rate-limit counters shared by every process using it. Unset → in-process counters. */
   redis?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -123,6 +128,7 @@ const settings = {
   apps: { env: 'QUNLIAO_APPS', flag: 'apps' },
   rateLimit: { env: 'QUNLIAO_RATE_LIMIT', flag: 'rate-limit' },
   redis: { env: 'QUNLIAO_REDIS', flag: 'redis' },
+  cors: { env: 'QUNLIAO_CORS_ORIGINS', flag: 'cors-origins' },
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
@@ -191,6 +197,23 @@ export function parseApps(value: string, key: string = settings.apps.env): AppSe
     });
 }
 
+/** `*`, `off`, or origins separated by commas (`https://app.example.com,http://localhost:3000`). */
+export function parseCorsOrigins(raw: string, key: string): '*' | 'off' | string[] {
+  const value = raw.trim();
+  if (value === '*' || value === 'off') return value;
+  return value.split(',').map((origin) => {
+    const o = origin.trim();
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new ConfigError(key, `"${o}" is not an origin (scheme://host[:port]), "*" or "off"`);
+    }
+    if (url.origin !== o || !/^https?:$/.test(url.protocol)) throw new ConfigError(key, `"${o}" is not an origin (scheme://host[:port]), "*" or "off"`);
+    return o;
+  });
+}
+
 function integer(key: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw)) throw new ConfigError(key, `"${raw}" is not an integer`);
   const n = Number(raw);
@@ -257,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(k, `"${raw}" is not a redis:// or rediss:// URL`);
       return raw;
     }),
+    cors: value('cors', '*' as Config['cors'], (k, raw) => parseCorsOrigins(raw, k)),
     rateLimit: value('rateLimit', defaults.rateLimit as Config['rateLimit'], (k, raw) => oneOf(k, raw, ['easemob', 'off'] as const)),
     logLevel: value('logLevel', defaults.logLevel as Config['logLevel'], (k, raw) =>
       oneOf(k, raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

@@ -92,6 +92,33 @@ describe.each(databases)('HTTP plumbing (%s)', (kind) => {
     }
   });
 
+  it('answers CORS preflights for browser apps, as the web SDK sends them', async () => {
+    const pre = await t.request('OPTIONS', '/acme/chat/chatgroups/123/share_files', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,restrict-access,x-requested-with' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers['access-control-allow-origin']).toBe('*');
+    expect(String(pre.headers['access-control-allow-methods'])).toContain('DELETE');
+    expect(String(pre.headers['access-control-allow-headers']).toLowerCase()).toContain('restrict-access');
+    const get = await t.api('GET', '/users/alice', { headers: { origin: 'https://app.example.com' } });
+    expect(get.status).toBe(200);
+    expect(get.headers['access-control-allow-origin']).toBe('*');
+    const refused = await t.api('GET', '/users/nobody', { headers: { origin: 'https://app.example.com' } });
+    expect(refused.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('limits CORS to the configured origins', async () => {
+    const only = await startApp(kind, { cors: ['https://app.example.com'] });
+    try {
+      const ok = await only.api('GET', '/users/alice', { headers: { origin: 'https://app.example.com' } });
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const other = await only.api('GET', '/users/alice', { headers: { origin: 'https://evil.example' } });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await only.close();
+    }
+  });
+
   it('builds the envelope with the documented fields', async () => {
     const res = await t.api('GET', '/users/alice');
     expect(Object.keys(res.body)).toEqual([

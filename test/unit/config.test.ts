@@ -20,6 +20,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, []).redis).toBeUndefined();
   });
 
+  it('reads the CORS origins: any by default, none, or a list', () => {
+    expect(loadConfig({}, []).cors).toBe('*');
+    expect(loadConfig({ QUNLIAO_CORS_ORIGINS: 'off' }, []).cors).toBe('off');
+    expect(loadConfig({}, ['--cors-origins', 'https://a.example.com, http://localhost:3000']).cors).toEqual(['https://a.example.com', 'http://localhost:3000']);
+    for (const bad of ['a.example.com', 'https://a.example.com/path', 'ftp://x.example']) {
+      expect(() => loadConfig({ QUNLIAO_CORS_ORIGINS: bad }, []), bad).toThrow(/QUNLIAO_CORS_ORIGINS/);
+    }
+  });
+
   it.each([
     [{ QUNLIAO_PORT: 'eighty' }, 'QUNLIAO_PORT'],
     [{ QUNLIAO_PORT: '70000' }, 'QUNLIAO_PORT'],
