@@ -28,6 +28,11 @@ export interface UploadedPart {
   filename: string;
   mimetype: string;
   stream: Readable;
+  /**
+   * Settles once the rest of the request body has been read: rejects (with a DomainError) when the
+   * body turns out malformed or cut short, so that nothing it carried is kept.
+   */
+  complete: Promise<void>;
 }
 
 export interface FileInfo {
@@ -87,10 +92,7 @@ export class GroupFilesService {
     try {
       size = await this.blobs.put(fileId, part.stream, this.limits.shareFileBytes);
     } catch (err) {
-      if (err instanceof BlobTooLargeError) {
-        part.stream.resume(); // drain what is left so the connection can answer
-        fail('shareFileTooLarge', { max: this.limits.shareFileBytes });
-      }
+      if (err instanceof BlobTooLargeError) fail('shareFileTooLarge', { max: this.limits.shareFileBytes });
       throw err;
     }
     const row = {
@@ -107,6 +109,9 @@ export class GroupFilesService {
       created: this.now(),
     };
     try {
+      // A part is complete once its closing boundary arrives; the file is kept only if the whole
+      // body then ends well formed.
+      await part.complete;
       // The group may have been dissolved while the bytes were arriving: the row then fails its
       // foreign key, and the blob is removed.
       if (!(await this.groupRows.find(app.uuid, groupId))) fail('groupNotFound', { id: groupId });
