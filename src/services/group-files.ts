@@ -25,7 +25,8 @@ const FILE_NAME_MAX = 255;
 const CONTENT_TYPE_MAX = 255;
 
 export interface UploadedPart {
-  filename: string;
+  /** Absent for a part that is a file only by its Content-Type (application/octet-stream). */
+  filename: string | undefined;
   mimetype: string;
   stream: Readable;
   /**
@@ -83,7 +84,7 @@ export class GroupFilesService {
 
   async upload(app: App, groupId: string, part: UploadedPart | undefined, restricted: boolean): Promise<GroupFileRow> {
     if (!part) fail('groupFieldRequired', { field: 'file' });
-    const fileName = baseName(part.filename);
+    const fileName = baseName(part.filename ?? '');
     if (fileName === '' || fileName === '.' || fileName === '..') fail('groupInvalidParameter', { message: 'file name must be provided' });
     if (charLength(fileName) > FILE_NAME_MAX) fail('groupInvalidParameter', { message: `file name is longer than ${FILE_NAME_MAX} characters` });
     if (part.mimetype.length > CONTENT_TYPE_MAX) fail('groupInvalidParameter', { message: `the file part's Content-Type is longer than ${CONTENT_TYPE_MAX} characters` });

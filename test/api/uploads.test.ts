@@ -264,6 +264,35 @@ describe.each(databases)('shared-file uploads over real HTTP (%s)', (kind) => {
       }
     });
 
+    it('a 100,000-byte part without Content-Disposition is skipped: 400 file must be provided, never stalled', async () => {
+      const before = await snapshot();
+      const conn = await WireConnection.open(port);
+      try {
+        const payload = Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Type: text/plain\r\n\r\n`), Buffer.alloc(100_000, 0x61), Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
+        const res = await exchange(conn, upload(payload));
+        expect400(res);
+        expect(res.json.error_description).toBe('file must be provided');
+        await expectConnectionAnswers(conn);
+      } finally {
+        conn.close();
+      }
+      await expectNothingLeft(before);
+    });
+
+    it('a file part without a file name (application/octet-stream) is 400 file name must be provided', async () => {
+      const before = await snapshot();
+      const conn = await WireConnection.open(port);
+      try {
+        const res = await exchange(conn, upload(body([{ type: 'application/octet-stream', content: 'bytes' }])));
+        expect400(res);
+        expect(res.json.error_description).toBe('file name must be provided');
+        await expectConnectionAnswers(conn);
+      } finally {
+        conn.close();
+      }
+      await expectNothingLeft(before);
+    });
+
     it('huge part headers are refused or accepted, never stalled', async () => {
       const before = await snapshot();
       const conn = await WireConnection.open(port);

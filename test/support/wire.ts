@@ -55,11 +55,15 @@ export class WireConnection {
     });
   }
 
-  /** The next response on this connection, within `timeoutMs`. */
-  async next(timeoutMs: number): Promise<WireOutcome> {
+  /**
+   * The next response on this connection, within `timeoutMs`; interim 1xx answers (100 Continue)
+   * are skipped. `head`: the request was a HEAD, so the response has no body whatever its headers say.
+   */
+  async next(timeoutMs: number, { head: headOnly = false }: { head?: boolean } = {}): Promise<WireOutcome> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const parsed = this.parse();
+      const parsed = this.parse(headOnly);
+      if (parsed && parsed.status >= 100 && parsed.status < 200 && parsed.status !== 101) continue;
       if (parsed) return { kind: 'response', response: parsed };
       if (this.ended) return { kind: 'closed', partial: this.buffer.toString('latin1').slice(0, 500) };
       const left = deadline - Date.now();
@@ -87,7 +91,7 @@ export class WireConnection {
   }
 
   /** One complete response from the front of the buffer (Content-Length, chunked, or body up to close). */
-  private parse(): WireResponse | undefined {
+  private parse(headOnly: boolean): WireResponse | undefined {
     const headEnd = this.buffer.indexOf('\r\n\r\n');
     if (headEnd < 0) return undefined;
     const head = this.buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
@@ -103,7 +107,7 @@ export class WireConnection {
     const start = headEnd + 4;
     let body: Buffer;
     let consumed: number;
-    if (status === 101 || status === 204 || status === 304) {
+    if (headOnly || (status >= 100 && status < 200) || status === 204 || status === 304) {
       body = Buffer.alloc(0);
       consumed = start;
     } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {

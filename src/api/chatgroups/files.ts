@@ -54,6 +54,13 @@ function contentDisposition(name: string): string {
 
 const MALFORMED_MULTIPART = 'the multipart/form-data body is malformed';
 
+/**
+ * Buffer of each part's stream. Above a read's size (64 KB), so that busboy never pauses on a part
+ * it skips (no Content-Disposition): @fastify/busboy 3.2 loses the resume of a skipped part that
+ * paused and ended within one write, and the body then never finishes.
+ */
+const PART_BUFFER_BYTES = 256 * 1024;
+
 /** The rest of a refused upload is read and discarded up to this much over the file limit; a longer body closes the connection. */
 const DRAIN_SLACK_BYTES = 1024 * 1024;
 
@@ -79,7 +86,7 @@ interface MultipartUpload {
 function readMultipart(req: FastifyRequest, fileSizeLimit: number): MultipartUpload {
   let parser: BusboyInstance;
   try {
-    parser = new Busboy({ headers: req.headers as BusboyHeaders, limits: { fileSize: fileSizeLimit } });
+    parser = new Busboy({ headers: req.headers as BusboyHeaders, limits: { fileSize: fileSizeLimit }, fileHwm: PART_BUFFER_BYTES });
   } catch {
     return fail('groupInvalidParameter', { message: MALFORMED_MULTIPART });
   }
