@@ -164,6 +164,12 @@ describe.each(databases)('shared-file uploads over real HTTP (%s)', (kind) => {
       { name: 'a 200 KB part named "/"', part: { filename: '/', type: 'text/plain', content: big }, description: 'file name must be provided' },
       { name: 'a 200 KB part named ".."', part: { filename: '..', type: 'text/plain', content: big }, description: 'file name must be provided' },
       { name: 'a 300-character file name', part: { filename: 'n'.repeat(300), type: 'text/plain', content: big }, description: 'file name is longer than 255 characters' },
+      { name: 'a file name with a NUL byte', part: { filename: 'a\u0000b.txt', type: 'text/plain', content: big }, description: 'file name must not contain a NUL byte' },
+      {
+        name: 'a part Content-Type with a NUL byte',
+        part: { filename: 'a.txt', type: 'text/pl\u0000ain', content: big },
+        description: "the file part's Content-Type must not contain a NUL byte",
+      },
       {
         name: 'a part Content-Type over 255 characters',
         part: { filename: 'a.txt', type: `text/${'p'.repeat(260)}`, content: big },
