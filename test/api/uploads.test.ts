@@ -299,6 +299,21 @@ describe.each(databases)('shared-file uploads over real HTTP (%s)', (kind) => {
       await expectNothingLeft(before);
     });
 
+    it('parts named after Object.prototype are plain parts: a field "__proto__" is dropped, a file part "constructor" is stored', async () => {
+      const conn = await WireConnection.open(port);
+      try {
+        const res = await exchange(
+          conn,
+          upload(body([{ field: '__proto__', content: 'x' }, { field: 'constructor', filename: 'proto.txt', type: 'text/plain', content: 'proto' }])),
+        );
+        expect(res.status, res.text).toBe(200);
+        expect(res.json.data.file_name).toBe('proto.txt');
+        await expectConnectionAnswers(conn);
+      } finally {
+        conn.close();
+      }
+    });
+
     it('huge part headers are refused or accepted, never stalled', async () => {
       const before = await snapshot();
       const conn = await WireConnection.open(port);
