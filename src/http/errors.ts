@@ -111,6 +111,10 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   shareFileTooLarge: entry(413, 'Request Entity Too Large', WEB, (p) => `uploaded file is larger than ${p.max} bytes`),
   shareFileNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `file ${p.fileId} does not exist`),
   shareFileForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not a member of group ${p.id}`),
+  // qunliao: an upload body without a boundary, cut short or without its closing boundary.
+  multipartMalformed: entry(400, 'invalid_parameter', GROUP_INVALID, 'the multipart/form-data body is malformed'),
+  // qunliao: text PostgreSQL cannot store, refused on SQLite alike.
+  shareFileNulByte: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must not contain a NUL byte`),
   // Threads: group_thread.md error tables (error type `group_error`).
   threadParamIllegal: entry(400, 'param_illegal', 'HttpMessageNotReadableException', 'Failed to read HTTP message'),
   threadNameTooLong: entry(400, 'group_error', THREAD, 'thread name limit reached.'),

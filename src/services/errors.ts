@@ -90,6 +90,8 @@ export type ErrorCode =
   | 'shareFileTooLarge'
   | 'shareFileNotFound'
   | 'shareFileForbidden'
+  | 'multipartMalformed'
+  | 'shareFileNulByte'
   // threads
   | 'threadParamIllegal'
   | 'threadNameTooLong'

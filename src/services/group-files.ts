@@ -89,8 +89,8 @@ export class GroupFilesService {
     if (charLength(fileName) > FILE_NAME_MAX) fail('groupInvalidParameter', { message: `file name is longer than ${FILE_NAME_MAX} characters` });
     if (part.mimetype.length > CONTENT_TYPE_MAX) fail('groupInvalidParameter', { message: `the file part's Content-Type is longer than ${CONTENT_TYPE_MAX} characters` });
     // A NUL byte cannot be stored as text (PostgreSQL refuses it) and names no real file.
-    if (fileName.includes('\u0000')) fail('groupInvalidParameter', { message: 'file name must not contain a NUL byte' });
-    if (part.mimetype.includes('\u0000')) fail('groupInvalidParameter', { message: "the file part's Content-Type must not contain a NUL byte" });
+    if (fileName.includes('\u0000')) fail('shareFileNulByte', { field: 'file name' });
+    if (part.mimetype.includes('\u0000')) fail('shareFileNulByte', { field: "the file part's Content-Type" });
     const fileId = randomUUID();
     let size: number;
     try {

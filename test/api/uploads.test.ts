@@ -131,7 +131,9 @@ describe.each(databases)('shared-file uploads over real HTTP (%s)', (kind) => {
         const before = await snapshot();
         const conn = await WireConnection.open(port);
         try {
-          expect400(await exchange(conn, upload(c.payload(), c.contentType)));
+          const res = await exchange(conn, upload(c.payload(), c.contentType));
+          expect400(res);
+          expect(res.json.error_description).toBe('the multipart/form-data body is malformed');
           await expectConnectionAnswers(conn);
         } finally {
           conn.close();

@@ -52,8 +52,6 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-const MALFORMED_MULTIPART = 'the multipart/form-data body is malformed';
-
 /**
  * Buffer of each part's stream. Above a read's size (64 KB), so that busboy never pauses on a part
  * it skips (no Content-Disposition): @fastify/busboy 3.2 loses the resume of a skipped part that
@@ -88,7 +86,7 @@ function readMultipart(req: FastifyRequest, fileSizeLimit: number): MultipartUpl
   try {
     parser = new Busboy({ headers: req.headers as BusboyHeaders, limits: { fileSize: fileSizeLimit }, fileHwm: PART_BUFFER_BYTES });
   } catch {
-    return fail('groupInvalidParameter', { message: MALFORMED_MULTIPART });
+    return fail('multipartMalformed');
   }
   const raw = req.raw;
   let error: DomainError | undefined;
@@ -112,7 +110,7 @@ function readMultipart(req: FastifyRequest, fileSizeLimit: number): MultipartUpl
 
   const broken = () => {
     if (error) return;
-    error = new DomainError('groupInvalidParameter', { message: MALFORMED_MULTIPART });
+    error = new DomainError('multipartMalformed');
     rejectFile(error);
     rejectComplete(error);
     // A part being written to the blob store stops there, and its temporary file is removed.
