@@ -154,7 +154,7 @@ describe.each(databases)('fuzz: the API (%s)', (kind) => {
   const mostlyReal: fc.Arbitrary<UrlPiece> = fc.oneof({ arbitrary: refArb.map((ref) => ({ ref })), weight: 9 }, { arbitrary: urlPieceArb, weight: 1 });
   const endpointArb = fc.nat();
 
-  const queryRuns = runsFor(600);
+  const queryRuns = runsFor(400);
   it(
     `hostile query strings, ${kind}`,
     async () => {
@@ -180,7 +180,7 @@ describe.each(databases)('fuzz: the API (%s)', (kind) => {
     timeoutFor(queryRuns, 100),
   );
 
-  const pathRuns = runsFor(600);
+  const pathRuns = runsFor(400);
   it(
     `hostile path segments, ${kind}`,
     async () => {
@@ -204,7 +204,7 @@ describe.each(databases)('fuzz: the API (%s)', (kind) => {
     timeoutFor(pathRuns, 100),
   );
 
-  const bodyRuns = runsFor(600);
+  const bodyRuns = runsFor(400);
   it(
     `hostile bodies, ${kind}`,
     async () => {

@@ -188,7 +188,7 @@ describe.each(databases)('fuzz: races (%s)', (kind) => {
     }
   }
 
-  const raceRuns = runsFor(30, 0.05);
+  const raceRuns = runsFor(20, 0.05);
   it(
     `concurrent destructive operations, ${kind}`,
     async () => {

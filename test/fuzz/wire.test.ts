@@ -383,7 +383,7 @@ describe.each(databases)('fuzz: connections (%s)', (kind) => {
     timeoutFor(multipartRuns, 2 * ANSWER_MS),
   );
 
-  const framingRuns = runsFor(80, 0.1);
+  const framingRuns = runsFor(150, 0.1);
   it(
     `HTTP framing, ${kind}`,
     async () => {
