@@ -10,7 +10,7 @@ import { errorHandler, sendError } from './http/errors.js';
 import { DomainError } from './services/errors.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
-import { answerClientError, refuseNulInUrl } from './http/connection.js';
+import { answerClientError, answerNodeLevelRequests, guardUpgrades, refuseNulInUrl } from './http/connection.js';
 import { parseQueryFirstWins } from './http/query.js';
 import { registerCors } from './http/cors.js';
 import { tokenRoutes } from './api/token/routes.js';
@@ -75,7 +75,9 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     clientErrorHandler: answerClientError,
   });
   server.setErrorHandler(errorHandler);
+  server.addHook('onRequest', guardUpgrades);
   server.addHook('onRequest', refuseNulInUrl);
+  answerNodeLevelRequests(server);
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

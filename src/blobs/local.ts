@@ -50,6 +50,9 @@ export class LocalBlobStore implements BlobStore {
         else done(null, chunk);
       },
     });
+    // pipeline() never settles for a source destroyed after its last push but before its 'end'
+    // (a multipart part cut short by the end of the body): refuse such a source outright.
+    if (source.destroyed) throw new Error('the blob source was closed before it was read');
     const out = fs.createWriteStream(tmp, { flags: 'wx' });
     try {
       await pipeline(source, counter, out);

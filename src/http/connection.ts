@@ -3,8 +3,9 @@
 // error body, and since the connection cannot be trusted after them, `Connection: close` says that
 // the server closes it.
 import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode } from '../services/errors.js';
 import { errorBody } from './errors.js';
 
@@ -31,6 +32,51 @@ export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoExcept
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
   );
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/** Answers on a raw socket with the error body, says `Connection: close`, and closes it. */
+function answerAndClose(socket: Socket, code: ErrorCode): void {
+  if (socket.destroyed) return;
+  const { status, body } = errorBody(code, {}, 0);
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * What Node answers itself otherwise, without the error body: CONNECT (no route takes it) and an
+ * `Expect` other than `100-continue`, whose body Node would leave on the connection.
+ */
+export function answerNodeLevelRequests(server: FastifyInstance): void {
+  server.server.on('connect', (_req: IncomingMessage, socket: Socket) => answerAndClose(socket, 'methodNotAllowed'));
+  server.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const { status, body } = errorBody('expectationFailed', { expect: String(req.headers.expect ?? '') }, 0);
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
+    req.socket.destroySoon();
+  });
+}
+
+/** WebSocket endpoints: the only routes an `Upgrade: websocket` request may reach. */
+const WEBSOCKET_ROUTES = new Set(['/:org/:app/ws', '/websocket']);
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * onRequest: a request Node handed over as an upgrade has left the HTTP parser, so its answer closes
+ * the connection (and says so). One to a route that does not upgrade, or a handshake the WebSocket
+ * library would refuse in plain text, is answered here with the error body instead.
+ */
+export async function guardUpgrades(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!(req.raw as IncomingMessage & { upgrade?: boolean }).upgrade) return;
+  reply.header('connection', 'close');
+  // Whatever answers the request (a refusal here, or the route), the connection ends with it.
+  reply.raw.once('finish', () => req.raw.socket.destroySoon());
+  const route = req.routeOptions.url;
+  if (route === undefined || !WEBSOCKET_ROUTES.has(route)) throw new DomainError('upgradeNotHere');
+  const h = req.raw.headers;
+  const valid = req.method === 'GET' && String(h.upgrade).toLowerCase() === 'websocket' && WEBSOCKET_KEY.test(String(h['sec-websocket-key'] ?? '')) && ['8', '13'].includes(String(h['sec-websocket-version']));
+  if (!valid) throw new DomainError('badWebSocketHandshake');
 }
 
 /** onRequest: a NUL anywhere in the URL (path or query, percent-encoded) is refused before any lookup. */

@@ -36,14 +36,18 @@ export function appPath(req: FastifyRequest): string {
   return pathname.startsWith(prefix) ? pathname.slice(prefix.length) || '/' : pathname;
 }
 
+/** What an org or app name can be (config.ts): anything else, empty included, names no app. */
+const APP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 export function registerContext(server: FastifyInstance, services: Services): void {
   server.decorateRequest('chatApp', null as unknown as App);
   server.decorateRequest('principal', undefined);
 
   server.addHook('onRequest', async (req) => {
     const params = req.params as Partial<AppParams> | undefined;
-    if (!params?.org || !params.app) return;
-    const app = await services.apps.find(params.org, params.app);
+    // Routes outside /{org}/{app} (the root /websocket) have no app in their path.
+    if (params?.org === undefined || params.app === undefined) return;
+    const app = APP_NAME.test(params.org) && APP_NAME.test(params.app) ? await services.apps.find(params.org, params.app) : undefined;
     if (!app) {
       throw new DomainError('appNotFound', { org: params.org, app: params.app, uri: `${params.org}/${params.app}${appPath(req)}` });
     }

@@ -50,6 +50,10 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   badRequest: entry(400, 'web_application', WEB, 'HTTP 400 Bad Request'),
   headersTooLarge: entry(431, 'web_application', WEB, 'HTTP 431 Request Header Fields Too Large'),
   requestTimeout: entry(408, 'web_application', WEB, 'HTTP 408 Request Timeout'),
+  expectationFailed: entry(417, 'web_application', WEB, (p) => `HTTP 417 Expectation Failed: "Expect: ${p.expect}" is not supported`),
+  // qunliao: an `Upgrade: websocket` request to a REST route, or a WebSocket handshake missing what RFC 6455 requires.
+  upgradeNotHere: entry(400, 'web_application', WEB, 'HTTP 400 Bad Request: this path does not upgrade to a WebSocket'),
+  badWebSocketHandshake: entry(400, 'web_application', WEB, 'HTTP 400 Bad Request: a WebSocket handshake is a GET with Upgrade: websocket, Sec-WebSocket-Key and Sec-WebSocket-Version 13'),
   rateLimited: entry(429, 'reach_limit', 'ReachLimitException', 'This request has reached api limit'),
   internal: entry(500, 'web_application', WEB, 'Internal Server Error'),
 
@@ -164,6 +168,10 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   shareFileTooLarge: entry(413, 'Request Entity Too Large', WEB, (p) => `uploaded file is larger than ${p.max} bytes`),
   shareFileNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `file ${p.fileId} does not exist`),
   shareFileForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not a member of group ${p.id}`),
+  // qunliao: an upload body without a boundary, cut short or without its closing boundary.
+  multipartMalformed: entry(400, 'invalid_parameter', GROUP_INVALID, 'the multipart/form-data body is malformed'),
+  // qunliao: text PostgreSQL cannot store, refused on SQLite alike.
+  shareFileNulByte: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must not contain a NUL byte`),
   // Threads: group_thread.md error tables (error type `group_error`).
   threadParamIllegal: entry(400, 'param_illegal', 'HttpMessageNotReadableException', 'Failed to read HTTP message'),
   threadNameTooLong: entry(400, 'group_error', THREAD, 'thread name limit reached.'),

@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'badRequest'
   | 'headersTooLarge'
   | 'requestTimeout'
+  | 'expectationFailed'
+  | 'upgradeNotHere'
+  | 'badWebSocketHandshake'
   | 'rateLimited'
   | 'internal'
   // authentication
@@ -128,6 +131,8 @@ export type ErrorCode =
   | 'shareFileTooLarge'
   | 'shareFileNotFound'
   | 'shareFileForbidden'
+  | 'multipartMalformed'
+  | 'shareFileNulByte'
   // threads
   | 'threadParamIllegal'
   | 'threadNameTooLong'

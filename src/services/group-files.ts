@@ -30,9 +30,15 @@ const FILE_NAME_MAX = 255;
 const CONTENT_TYPE_MAX = 255;
 
 export interface UploadedPart {
-  filename: string;
+  /** Absent for a part that is a file only by its Content-Type (application/octet-stream). */
+  filename: string | undefined;
   mimetype: string;
   stream: Readable;
+  /**
+   * Settles once the rest of the request body has been read: rejects (with a DomainError) when the
+   * body turns out malformed or cut short, so that nothing it carried is kept.
+   */
+  complete: Promise<void>;
 }
 
 export interface FileInfo {
@@ -83,19 +89,19 @@ export class GroupFilesService {
 
   async upload(app: App, groupId: string, part: UploadedPart | undefined, restricted: boolean): Promise<GroupFileRow> {
     if (!part) fail('groupFieldRequired', { field: 'file' });
-    const fileName = baseName(part.filename);
+    const fileName = baseName(part.filename ?? '');
     if (fileName === '' || fileName === '.' || fileName === '..') fail('groupInvalidParameter', { message: 'file name must be provided' });
     if (charLength(fileName) > FILE_NAME_MAX) fail('groupInvalidParameter', { message: `file name is longer than ${FILE_NAME_MAX} characters` });
     if (part.mimetype.length > CONTENT_TYPE_MAX) fail('groupInvalidParameter', { message: `the file part's Content-Type is longer than ${CONTENT_TYPE_MAX} characters` });
+    // A NUL byte cannot be stored as text (PostgreSQL refuses it) and names no real file.
+    if (fileName.includes('\u0000')) fail('shareFileNulByte', { field: 'file name' });
+    if (part.mimetype.includes('\u0000')) fail('shareFileNulByte', { field: "the file part's Content-Type" });
     const fileId = randomUUID();
     let size: number;
     try {
       size = await this.blobs.put(fileId, part.stream, this.limits.shareFileBytes);
     } catch (err) {
-      if (err instanceof BlobTooLargeError) {
-        part.stream.resume(); // drain what is left so the connection can answer
-        fail('shareFileTooLarge', { max: this.limits.shareFileBytes });
-      }
+      if (err instanceof BlobTooLargeError) fail('shareFileTooLarge', { max: this.limits.shareFileBytes });
       throw err;
     }
     const row = {
@@ -112,6 +118,9 @@ export class GroupFilesService {
       created: this.now(),
     };
     try {
+      // A part is complete once its closing boundary arrives; the file is kept only if the whole
+      // body then ends well formed.
+      await part.complete;
       // The group may have been dissolved while the bytes were arriving: the row then fails its
       // foreign key, and the blob is removed.
       if (!(await this.groupRows.find(app.uuid, groupId))) fail('groupNotFound', { id: groupId });

@@ -26,7 +26,7 @@ export function usernames(raw: readonly string[]): string[] {
 
 /** A name for a new account: anything illegal is refused with the registration errors. */
 export function newUsername(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length === 0) fail('usernameIllegal', { username: raw === undefined ? 'null' : String(raw) });
+  if (typeof raw !== 'string' || raw.length === 0) fail('usernameIllegal', { username: raw === undefined || raw === null ? 'null' : typeof raw === 'string' ? raw : JSON.stringify(raw).slice(0, 200) });
   if (Buffer.byteLength(raw) > USERNAME_MAX_BYTES) fail('usernameTooLong');
   if (!PATTERN.test(raw)) fail('usernameIllegal', { username: raw });
   return raw.toLowerCase();
