@@ -116,7 +116,6 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   newPasswordRequired: entry(400, 'illegal_argument', ILLEGAL, 'newpassword is required'),
 
   // Groups: seed 001 error tables and REFERENCE §2d.
-  groupInvalidParameter: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => String(p.message)),
   // qunliao: the group service's invalid_parameter for request shapes its pages leave open.
   groupBodyNotObject: entry(400, 'invalid_parameter', GROUP_INVALID, 'request body must be a JSON object'),
   groupFieldNotString: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must be a string`),
@@ -167,6 +166,14 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   shareFilesFull: entry(403, 'exceed_limit', GROUP_LIMIT, (p) => `group share files count exceeds the limit : ${p.max}`),
   shareFileTooLarge: entry(413, 'Request Entity Too Large', WEB, (p) => `uploaded file is larger than ${p.max} bytes`),
   shareFileNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `file ${p.fileId} does not exist`),
+  // qunliao: upload shapes the seed leaves open.
+  fileNameRequired: entry(400, 'invalid_parameter', GROUP_INVALID, 'file name must be provided'),
+  fileNameTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `file name is longer than ${p.max} characters`),
+  fileContentTypeTooLong: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `the file part's Content-Type is longer than ${p.max} characters`),
+  restrictAccessInvalid: entry(400, 'invalid_parameter', GROUP_INVALID, 'restrict-access must be true, false, 1 or 0'),
+  notMultipart: entry(400, 'invalid_parameter', GROUP_INVALID, 'the file must be sent as multipart/form-data'),
+  // A plain member deletes only the files they uploaded (client docs "删除群文件").
+  shareFileNotYours: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} may only delete the files they uploaded`),
   shareFileForbidden: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `user ${p.username} is not a member of group ${p.id}`),
   // qunliao: an upload body without a boundary, cut short or without its closing boundary.
   multipartMalformed: entry(400, 'invalid_parameter', GROUP_INVALID, 'the multipart/form-data body is malformed'),

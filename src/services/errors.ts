@@ -70,7 +70,6 @@ export type ErrorCode =
   | 'passwordUserNotFound'
   | 'newPasswordRequired'
   // groups
-  | 'groupInvalidParameter'
   | 'groupBodyNotObject'
   | 'groupFieldNotString'
   | 'groupFieldNotBool'
@@ -131,6 +130,12 @@ export type ErrorCode =
   | 'shareFileTooLarge'
   | 'shareFileNotFound'
   | 'shareFileForbidden'
+  | 'shareFileNotYours'
+  | 'fileNameRequired'
+  | 'fileNameTooLong'
+  | 'fileContentTypeTooLong'
+  | 'restrictAccessInvalid'
+  | 'notMultipart'
   | 'multipartMalformed'
   | 'shareFileNulByte'
   // threads

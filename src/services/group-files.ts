@@ -2,7 +2,6 @@
 // The bytes go to the blob store first and the metadata row second, so a listed file always has
 // its bytes; a crash in between leaves an orphan blob that the next start removes.
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobs/index.js';
 import { BlobTooLargeError } from '../blobs/index.js';
@@ -10,7 +9,7 @@ import type { GroupFileRow, GroupFilesRepository } from '../store/group-files.js
 import type { GroupsRepository } from '../store/groups.js';
 import type { App } from './apps.js';
 import { fail } from './errors.js';
-import { charLength } from './fields.js';
+import { checkPart, type UploadedPart } from './uploads.js';
 import type { RoomCore } from './rooms/core.js';
 import type { NumberedPageQuery } from './rooms/members.js';
 import { numberedPage, type SizeRule } from './paging.js';
@@ -26,41 +25,33 @@ export interface FileLimits {
   shareFilesPerGroup: number;
 }
 
-const FILE_NAME_MAX = 255;
-const CONTENT_TYPE_MAX = 255;
-
-export interface UploadedPart {
-  /** Absent for a part that is a file only by its Content-Type (application/octet-stream). */
-  filename: string | undefined;
-  mimetype: string;
-  stream: Readable;
-  /**
-   * Settles once the rest of the request body has been read: rejects (with a DomainError) when the
-   * body turns out malformed or cut short, so that nothing it carried is kept.
-   */
-  complete: Promise<void>;
-}
-
-export interface FileInfo {
-  file_id: string;
-  file_name: string;
-  file_owner: string;
-  file_size: number;
+/** A shared file as services answer it; src/api/chatgroups/present.ts shows it on the wire. */
+export interface SharedFile {
+  groupId: string;
+  fileId: string;
+  name: string;
+  /** The uploader's username, or `admin` for an upload with the app token. */
+  owner: string;
+  size: number;
+  contentType: string;
+  restricted: boolean;
+  /** Opens a restricted file without a token (`?share-secret=` in its URL). */
+  shareSecret: string;
   created: number;
 }
 
-/** `restrict-access` header: true/false/1/0; absent means not restricted. */
-export function parseRestrictAccess(header: string | string[] | undefined): boolean {
-  if (header === undefined) return false;
-  const value = (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase();
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0' || value === '') return false;
-  return fail('groupInvalidParameter', { message: 'restrict-access must be true, false, 1 or 0' });
-}
-
-/** Keeps only the base name of a client path ("/home/alice/docs/a.txt", "C:\\docs\\a.txt" → "a.txt"). */
-export function baseName(filename: string): string {
-  return path.posix.basename(filename.replace(/\\/g, '/')).trim();
+function sharedFile(row: GroupFileRow): SharedFile {
+  return {
+    groupId: row.group_id,
+    fileId: row.file_id,
+    name: row.file_name,
+    owner: row.file_owner,
+    size: row.file_size,
+    contentType: row.content_type,
+    restricted: row.restricted === 1,
+    shareSecret: row.share_secret,
+    created: row.created,
+  };
 }
 
 export class GroupFilesService {
@@ -77,25 +68,16 @@ export class GroupFilesService {
     return this.limits.shareFileBytes;
   }
 
-  info(row: GroupFileRow): FileInfo {
-    return { file_id: row.file_id, file_name: row.file_name, file_owner: row.file_owner, file_size: row.file_size, created: row.created };
-  }
-
   /** Checks that a group can take another file, before any byte is read. */
   async prepareUpload(app: App, groupId: string): Promise<void> {
     await this.groups.getManageable(app, groupId);
     if ((await this.files.count(groupId)) >= this.limits.shareFilesPerGroup) fail('shareFilesFull', { max: this.limits.shareFilesPerGroup });
   }
 
-  async upload(app: App, groupId: string, part: UploadedPart | undefined, restricted: boolean): Promise<GroupFileRow> {
+  /** The uploader is the user, or `admin` for the app token (as REST messages are sent "from admin"). */
+  async upload(app: App, groupId: string, part: UploadedPart | undefined, restricted: boolean, actor: Principal): Promise<SharedFile> {
     if (!part) fail('groupFieldRequired', { field: 'file' });
-    const fileName = baseName(part.filename ?? '');
-    if (fileName === '' || fileName === '.' || fileName === '..') fail('groupInvalidParameter', { message: 'file name must be provided' });
-    if (charLength(fileName) > FILE_NAME_MAX) fail('groupInvalidParameter', { message: `file name is longer than ${FILE_NAME_MAX} characters` });
-    if (part.mimetype.length > CONTENT_TYPE_MAX) fail('groupInvalidParameter', { message: `the file part's Content-Type is longer than ${CONTENT_TYPE_MAX} characters` });
-    // A NUL byte cannot be stored as text (PostgreSQL refuses it) and names no real file.
-    if (fileName.includes('\u0000')) fail('shareFileNulByte', { field: 'file name' });
-    if (part.mimetype.includes('\u0000')) fail('shareFileNulByte', { field: "the file part's Content-Type" });
+    const { fileName, contentType } = checkPart(part);
     const fileId = randomUUID();
     let size: number;
     try {
@@ -109,10 +91,9 @@ export class GroupFilesService {
       group_id: groupId,
       file_id: fileId,
       file_name: fileName,
-      // Uploads are admin operations (app token), as REST messages are sent "from admin".
-      file_owner: 'admin',
+      file_owner: actor.kind === 'user' ? actor.user.username : 'admin',
       file_size: size,
-      content_type: part.mimetype || 'application/octet-stream',
+      content_type: contentType,
       restricted: restricted ? 1 : 0,
       share_secret: randomBytes(18).toString('base64url'),
       created: this.now(),
@@ -127,7 +108,7 @@ export class GroupFilesService {
       // Counted again at insert time: uploads that were all streaming at once passed the early check.
       const inserted = await this.groups.write(groupId, () => this.files.insertIfBelow(row, this.limits.shareFilesPerGroup));
       if (!inserted) fail('shareFilesFull', { max: this.limits.shareFilesPerGroup });
-      return inserted;
+      return sharedFile(inserted);
     } catch (err) {
       await this.blobs.delete([fileId]);
       throw err;
@@ -135,41 +116,45 @@ export class GroupFilesService {
   }
 
   /** Newest first. */
-  async list(app: App, groupId: string, query: NumberedPageQuery): Promise<FileInfo[]> {
+  async list(app: App, groupId: string, query: NumberedPageQuery): Promise<SharedFile[]> {
     const page = numberedPage(query.pagenum, query.pagesize, FILES_PAGE);
     await this.groups.get(app, groupId);
-    const rows = await this.files.page(groupId, page.offset, page.limit);
-    return rows.map((r) => this.info(r));
+    return (await this.files.page(groupId, page.offset, page.limit)).map(sharedFile);
   }
 
-  /** The file's row; 404 for an unknown id or a file of another group. */
-  async find(app: App, groupId: string, fileId: string): Promise<GroupFileRow> {
+  /** The file; 404 for an unknown id or a file of another group. */
+  async find(app: App, groupId: string, fileId: string): Promise<SharedFile> {
     await this.groups.get(app, groupId);
     const row = await this.files.find(groupId, fileId);
     if (!row || row.app_uuid !== app.uuid) fail('shareFileNotFound', { fileId });
-    return row;
+    return sharedFile(row);
   }
 
   /**
    * Who may read a restricted file: the app's admin token, a member's user token, or the
    * share-secret of its download URL. Unrestricted files are readable by anyone.
    */
-  async checkReadAccess(row: GroupFileRow, principal: Principal | undefined, shareSecret: string | undefined): Promise<void> {
-    if (row.restricted === 0 || principal?.kind === 'app') return;
-    if (shareSecret !== undefined && shareSecret === row.share_secret) return;
+  async checkReadAccess(file: SharedFile, principal: Principal | undefined, shareSecret: string | undefined): Promise<void> {
+    if (!file.restricted || principal?.kind === 'app') return;
+    if (shareSecret !== undefined && shareSecret === file.shareSecret) return;
     if (!principal) fail('tokenMissing');
-    const member = await this.groupRows.member(row.group_id, principal.user.username);
-    if (!member) fail('shareFileForbidden', { username: principal.user.username, id: row.group_id });
+    const member = await this.groupRows.member(file.groupId, principal.user.username);
+    if (!member) fail('shareFileForbidden', { username: principal.user.username, id: file.groupId });
   }
 
-  async open(row: GroupFileRow): Promise<Readable> {
-    const stream = await this.blobs.get(row.file_id);
-    if (!stream) fail('shareFileNotFound', { fileId: row.file_id });
+  async open(file: SharedFile): Promise<Readable> {
+    const stream = await this.blobs.get(file.fileId);
+    if (!stream) fail('shareFileNotFound', { fileId: file.fileId });
     return stream;
   }
 
-  async delete(app: App, groupId: string, fileId: string): Promise<void> {
-    await this.groups.getManageable(app, groupId);
+  /** The owner and admins delete any file; a member only their own. */
+  async delete(app: App, groupId: string, fileId: string, actor: Principal): Promise<void> {
+    const group = await this.groups.getManageable(app, groupId);
+    if (actor.kind === 'user' && (await this.groups.standing(group, actor)) === 'member') {
+      const row = await this.files.find(groupId, fileId);
+      if (row && row.file_owner !== actor.user.username) fail('shareFileNotYours', { username: actor.user.username });
+    }
     if (!(await this.files.delete(groupId, fileId))) fail('shareFileNotFound', { fileId });
     await this.blobs.delete([fileId]);
   }

@@ -236,6 +236,16 @@ describe.each(databases)('client REST calls by role (%s)', (kind) => {
       expect((await as(c.tokens.member, 'GET', `/chatgroups/${c.id}/share_files?pagenum=1&pagesize=10&version=v3`)).body.data).toHaveLength(1);
       const download = await t.api('GET', `/chatgroups/${c.id}/share_files/${up.body.data.file_id}`, { token: c.tokens.admin });
       expect(download.text).toBe('hello');
+      // The uploader is the file's owner: they may delete it, another member may not, the owner and admins may.
+      expect(up.body.data.file_owner).toBe(c.member);
+      const [other] = await t.makeUsers('filer');
+      await t.apiOk('POST', `/chatgroups/${c.id}/users/${other}`);
+      const otherToken = await t.userToken(other);
+      const second = await upload(otherToken);
+      expectError(await as(c.tokens.member, 'DELETE', `/chatgroups/${c.id}/share_files/${second.body.data.file_id}`), 403, 'forbidden_op', `user ${c.member} may only delete the files they uploaded`);
+      expect((await as(c.tokens.member, 'DELETE', `/chatgroups/${c.id}/share_files/${up.body.data.file_id}`)).status).toBe(200);
+      expect((await as(c.tokens.admin, 'DELETE', `/chatgroups/${c.id}/share_files/${second.body.data.file_id}`)).status).toBe(200);
+      expect((await t.api('GET', `/chatgroups/${c.id}/share_files`)).body.data).toEqual([]);
     });
   });
 

@@ -2,6 +2,7 @@
 import type { App } from '../../services/apps.js';
 import type { JoinedRoomRecord, RoomRecord } from '../../services/rooms/records.js';
 import type { InviteOutcome } from '../../services/group-requests.js';
+import type { SharedFile } from '../../services/group-files.js';
 import { itemTexts } from '../../http/errors.js';
 import type { RoomWire } from '../shared/room-handlers.js';
 
@@ -74,3 +75,35 @@ export const groupWire: RoomWire = {
   // Mute-all answers with the request's method.
   muteAllAction: 'post',
 };
+
+/** Where a shared file downloads from; a restricted file's URL carries its share secret, as the hosted service's does. */
+function sharedFileUrl(base: string, f: SharedFile): string {
+  const url = `${base}/chatgroups/${f.groupId}/share_files/${f.fileId}`;
+  return f.restricted ? `${url}?share-secret=${f.shareSecret}` : url;
+}
+
+/** Upload and JSON download answers (seed 000; CLIENTS.md). `base` is the app's URL (`http://host/org/app`). */
+export function sharedFileData(base: string, f: SharedFile): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    file_url: sharedFileUrl(base, f),
+    group_id: f.groupId,
+    file_name: f.name,
+    file_owner: f.owner,
+    created: f.created,
+    file_id: f.fileId,
+    file_size: f.size,
+  };
+  if (f.restricted) data['share-secret'] = f.shareSecret;
+  return data;
+}
+
+/** GET …/share_files items. */
+export function sharedFileItem(f: SharedFile): Record<string, unknown> {
+  return { file_id: f.fileId, file_name: f.name, file_owner: f.owner, file_size: f.size, created: f.created };
+}
+
+/** RFC 6266 with an ASCII fallback, so that Chinese file names survive. */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
