@@ -1,33 +1,49 @@
 // Blobs as objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2…), under a key prefix, so
-// that several qunliao processes share one set of bytes. Uploads stream through lib-storage's
-// Upload: parts of PART_SIZE bytes, one part in flight per upload, so an upload holds at most about
-// one part in memory whatever the file size; files smaller than a part go up as one PutObject.
-// Nothing becomes visible before the whole upload is complete: a refused or failed upload never
-// completes its multipart upload (Upload aborts it), and one left behind by a stopped process is
-// aborted by removeStaleTemporaries.
-import { createHash } from 'node:crypto';
+// that several qunliao processes share one set of bytes.
+//
+// Uploads stream: the bytes go to S3 in parts of PART_SIZE (S3's smallest), each part spooled to a
+// temporary file and sent with its length and MD5 while the next waits, so an upload holds no more
+// than stream buffers in memory and one part on disk, whatever the file size. (lib-storage's
+// Upload keeps each part in memory and copies it once more when joining chunks; with S3's 5 MiB
+// minimum part, ten concurrent 10 MB uploads grew RSS by ~96 MB, the size of the files, against
+// ~40 MB on the local store.) A file of one part or less is one PutObject; larger ones are a
+// multipart upload, completed only after the last byte was counted, so nothing becomes visible
+// before the whole upload is in. A refused or failed upload aborts its multipart upload; one left
+// behind by a stopped process (or whose abort failed) is aborted by removeStaleTemporaries.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
   NoSuchKey,
   NoSuchUpload,
+  PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   paginateListObjectsV2,
   paginateListParts,
+  type CompletedPart,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { BlobTooLargeError, type BlobStore } from './index.js';
 
 /** The same keys as the local store: ids qunliao generates. */
 const KEY = /^[A-Za-z0-9-]{1,64}$/;
 
-/** S3's smallest part (except the last): the least memory an upload of unknown length can hold. */
+/** S3's smallest part (all but the last; S3 API reference, UploadPart): 5 MiB. */
 export const PART_SIZE = 5 * 1024 * 1024;
+
+/** Parts per multipart upload (S3 API reference, UploadPart): with PART_SIZE, blobs of up to ~48 GiB. */
+const MAX_PARTS = 10_000;
 
 /** DeleteObjects takes at most 1,000 keys (S3 API reference, DeleteObjects). */
 const DELETE_BATCH = 1000;
@@ -46,10 +62,14 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly spoolDir: string;
 
-  constructor(options: S3BlobStoreOptions) {
+  /** `spoolDir`: a local directory for the part being sent of each upload in progress. */
+  constructor(options: S3BlobStoreOptions, spoolDir: string) {
     this.bucket = options.bucket;
     this.prefix = options.prefix;
+    this.spoolDir = spoolDir;
+    fs.mkdirSync(spoolDir, { recursive: true });
     const config: S3ClientConfig = {
       region: options.region,
       forcePathStyle: options.forcePathStyle,
@@ -57,6 +77,8 @@ export class S3BlobStore implements BlobStore {
       // CRC trailers that the SDK adds by default (AWS SDK supplemental docs, MD5_FALLBACK).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Failures reach the caller as errors; the SDK would otherwise print some of them itself.
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.credentials) config.credentials = options.credentials;
@@ -71,6 +93,7 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, source: Readable, maxBytes: number): Promise<number> {
     const objectKey = this.objectKey(key);
+    if (maxBytes > MAX_PARTS * PART_SIZE) throw new Error(`blobs of more than ${MAX_PARTS * PART_SIZE} bytes need larger parts`);
     let size = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -79,29 +102,74 @@ export class S3BlobStore implements BlobStore {
         else done(null, chunk);
       },
     });
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: counter },
-      partSize: PART_SIZE,
-      queueSize: 1,
-      leavePartsOnError: false,
-    });
-    // The counter fails (too large, or the source failed): Upload's read of it fails, so Upload
-    // never completes and aborts the multipart upload it may have begun. Upload fails (S3
-    // unreachable): the counter is destroyed so that the source is not left waiting.
-    let uploadError: unknown;
-    const [piped, uploaded] = await Promise.allSettled([
-      pipeline(source, counter),
-      upload.done().catch((err: unknown) => {
-        uploadError = err;
-        counter.destroy(err instanceof Error ? err : new Error(String(err)));
-        throw err;
-      }),
-    ]);
-    if (piped.status === 'rejected' && piped.reason !== uploadError && uploaded.status === 'rejected') throw piped.reason;
-    if (uploaded.status === 'rejected') throw uploaded.reason;
-    if (piped.status === 'rejected') throw piped.reason;
-    return size;
+    const spool = path.join(this.spoolDir, `${key}.${randomUUID()}`);
+    let uploadId: string | undefined;
+    const parts: CompletedPart[] = [];
+    let part: Spool | undefined;
+    try {
+      await pipeline(source, counter, async (chunks: AsyncIterable<Buffer>) => {
+        for await (let chunk of chunks) {
+          while (chunk.length > 0) {
+            // A full part with more bytes after it is not the last one: it can go.
+            if (part?.length === PART_SIZE) {
+              uploadId ??= await this.beginMultipart(objectKey);
+              parts.push(await this.sendPart(objectKey, uploadId, parts.length + 1, await part.finish()));
+              part = undefined;
+            }
+            part ??= new Spool(spool);
+            const take = Math.min(PART_SIZE - part.length, chunk.length);
+            await part.write(chunk.subarray(0, take));
+            chunk = chunk.subarray(take);
+          }
+        }
+      });
+      // Every byte is in and counted: the last (or only) part, then the object becomes visible.
+      const last = await (part ?? new Spool(spool)).finish();
+      if (uploadId === undefined) {
+        await withRetries(() =>
+          this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: last.body(), ContentLength: last.length, ContentMD5: last.md5 })),
+        );
+      } else {
+        parts.push(await this.sendPart(objectKey, uploadId, parts.length + 1, last));
+        await this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        );
+      }
+      return size;
+    } catch (err) {
+      if (uploadId !== undefined) {
+        // Best effort: if S3 cannot be reached now, the start-up cleanup aborts it later.
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId })).catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      await part?.close();
+      await fsp.rm(spool, { force: true });
+    }
+  }
+
+  private async beginMultipart(objectKey: string): Promise<string> {
+    const res = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey }));
+    if (!res.UploadId) throw new Error(`S3 gave no upload id for ${objectKey}`);
+    return res.UploadId;
+  }
+
+  private async sendPart(objectKey: string, uploadId: string, partNumber: number, part: SpooledPart): Promise<CompletedPart> {
+    const res = await withRetries(() =>
+      this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: part.body(),
+          ContentLength: part.length,
+          ContentMD5: part.md5,
+        }),
+      ),
+    );
+    if (!res.ETag) throw new Error(`S3 gave no ETag for part ${partNumber} of ${objectKey}`);
+    return { PartNumber: partNumber, ETag: res.ETag };
   }
 
   async get(key: string): Promise<Readable | undefined> {
@@ -148,6 +216,12 @@ export class S3BlobStore implements BlobStore {
    * (a large file on a slow connection, on this or another process) is left alone.
    */
   async removeStaleTemporaries(before: number): Promise<void> {
+    // Part files of this machine's uploads that stopped (a file being written has a recent mtime).
+    for (const name of await fsp.readdir(this.spoolDir)) {
+      const file = path.join(this.spoolDir, name);
+      const stat = await fsp.stat(file).catch(() => undefined);
+      if (stat && stat.mtimeMs < before) await fsp.rm(file, { force: true });
+    }
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -188,6 +262,69 @@ export class S3BlobStore implements BlobStore {
   /** Closes the client's connections. */
   async close(): Promise<void> {
     this.client.destroy();
+  }
+}
+
+/**
+ * The SDK does not retry a request whose body is a stream (it cannot rewind it), so requests
+ * carrying a part are retried here, each attempt reading the part's file afresh: up to 3 attempts
+ * on network errors, throttling and 5xx, as the SDK's standard retry mode does for other requests.
+ */
+async function withRetries<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt >= 3 || !transient(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt * Math.random()));
+    }
+  }
+}
+
+function transient(err: unknown): boolean {
+  const e = err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; name?: string };
+  if (e.$retryable) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === undefined) return e.name !== 'AbortError'; // no answer: a network error
+  return status === 429 || status >= 500;
+}
+
+interface SpooledPart {
+  length: number;
+  /** Base64 MD5 of the bytes, for Content-MD5: S3 refuses the part if they arrive otherwise. */
+  md5: string;
+  /** The bytes, read from the file (once per request; the SDK may read the file again to sign it). */
+  body(): Readable | Buffer;
+}
+
+/** One part being written to its temporary file, with its length and MD5. */
+class Spool {
+  private readonly out: fs.WriteStream;
+  private readonly hash = createHash('md5');
+  length = 0;
+
+  constructor(private readonly file: string) {
+    this.out = fs.createWriteStream(file, { flags: 'w' });
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    this.hash.update(bytes);
+    this.length += bytes.length;
+    if (!this.out.write(bytes)) await once(this.out, 'drain');
+  }
+
+  async finish(): Promise<SpooledPart> {
+    this.out.end();
+    await once(this.out, 'close');
+    const { file, length } = this;
+    return { length, md5: this.hash.digest('base64'), body: () => (length === 0 ? Buffer.alloc(0) : fs.createReadStream(file)) };
+  }
+
+  /** Closes the file if it is still open (an upload that failed while writing it). */
+  async close(): Promise<void> {
+    if (this.out.closed) return;
+    this.out.destroy();
+    await once(this.out, 'close');
   }
 }
 

@@ -87,13 +87,27 @@ function localBackend(): Backend {
   };
 }
 
+/** A fresh directory for an S3 store's part files, removed after the file. */
+const spoolDirs: string[] = [];
+function spoolDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunliao-s3-parts-'));
+  spoolDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of spoolDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function s3Backend(server: S3rver): Backend {
   const prefix = server.freshPrefix();
-  const store = new S3BlobStore(server.blobs(prefix));
+  const parts = spoolDir();
+  const store = new S3BlobStore(server.blobs(prefix), parts);
   return {
     store,
     stored: async () => (await server.objectKeys(prefix)).map((k) => k.slice(prefix.length)),
     async partials() {
+      // The part files are gone too.
+      expect(fs.readdirSync(parts)).toEqual([]);
       const listed = await server.pendingUploads(prefix);
       // s3rver's files agree with its listing: an aborted upload's parts are gone from its disk.
       expect(server.uploadsOnDisk(prefix)).toEqual(listed.map((u) => u.uploadId).sort());
@@ -212,8 +226,8 @@ describe.each(['local', 's3'] as const)('blob store (%s)', (kind) => {
 describe('S3 blob store specifics', () => {
   it('keeps keys under its prefix: another prefix and objects it did not write are left alone', async () => {
     const prefix = server.freshPrefix();
-    const store = new S3BlobStore(server.blobs(prefix));
-    const other = new S3BlobStore(server.blobs(server.freshPrefix()));
+    const store = new S3BlobStore(server.blobs(prefix), spoolDir());
+    const other = new S3BlobStore(server.blobs(server.freshPrefix()), spoolDir());
     try {
       const key = randomUUID();
       await store.put(key, source(Buffer.from('mine')), 100);
@@ -232,7 +246,7 @@ describe('S3 blob store specifics', () => {
 
   it('keeps a multipart upload that began long ago but is still receiving parts', async () => {
     const prefix = server.freshPrefix();
-    const store = new S3BlobStore(server.blobs(prefix));
+    const store = new S3BlobStore(server.blobs(prefix), spoolDir());
     try {
       const id = await server.leaveMultipartUpload(`${prefix}${randomUUID()}`);
       server.setUploadTimes(id, new Date(Date.now() - 3600_000));
@@ -249,8 +263,24 @@ describe('S3 blob store specifics', () => {
     }
   });
 
+  it('removes part files of uploads that stopped, and keeps those being written', async () => {
+    const parts = spoolDir();
+    const store = new S3BlobStore(server.blobs(server.freshPrefix()), parts);
+    try {
+      const [stale, fresh] = [`${randomUUID()}.${randomUUID()}`, `${randomUUID()}.${randomUUID()}`];
+      fs.writeFileSync(path.join(parts, stale), randomBytes(100));
+      fs.writeFileSync(path.join(parts, fresh), randomBytes(100));
+      const hourAgo = new Date(Date.now() - 3600_000);
+      fs.utimesSync(path.join(parts, stale), hourAgo, hourAgo);
+      await store.removeStaleTemporaries(Date.now() - 600_000);
+      expect(fs.readdirSync(parts)).toEqual([fresh]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an unreachable bucket fails the upload without leaving the source waiting', async () => {
-    const store = new S3BlobStore({ ...server.blobs(''), bucket: 'no-such-bucket' });
+    const store = new S3BlobStore({ ...server.blobs(''), bucket: 'no-such-bucket' }, spoolDir());
     try {
       const body = source(randomBytes(2 * PART_SIZE + 1));
       await expect(store.put(randomUUID(), body, 3 * PART_SIZE)).rejects.toThrow();
