@@ -45,6 +45,9 @@ export const PART_SIZE = 5 * 1024 * 1024;
 /** Parts per multipart upload (S3 API reference, UploadPart): with PART_SIZE, blobs of up to ~48 GiB. */
 const MAX_PARTS = 10_000;
 
+/** Connections to S3 per process (downloads in progress each hold one). */
+const MAX_CONNECTIONS = 1000;
+
 /** DeleteObjects takes at most 1,000 keys (S3 API reference, DeleteObjects). */
 const DELETE_BATCH = 1000;
 
@@ -77,6 +80,9 @@ export class S3BlobStore implements BlobStore {
       // CRC trailers that the SDK adds by default (AWS SDK supplemental docs, MD5_FALLBACK).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // A download holds its S3 connection for as long as its client takes to read it: the SDK's
+      // 50 connections would let 50 slow downloads stall every other upload and download.
+      requestHandler: { connectionTimeout: 10_000, httpAgent: { maxSockets: MAX_CONNECTIONS }, httpsAgent: { maxSockets: MAX_CONNECTIONS } },
       // Failures reach the caller as errors; the SDK would otherwise print some of them itself.
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     };

@@ -279,6 +279,25 @@ describe('S3 blob store specifics', () => {
     }
   });
 
+  it('downloads held open by slow readers do not stall other requests', async () => {
+    const store = new S3BlobStore(server.blobs(server.freshPrefix()), spoolDir());
+    const held: Readable[] = [];
+    try {
+      const big = randomUUID();
+      await store.put(big, source(randomBytes(8 * MB)), 10 * MB);
+      // More open downloads than the AWS SDK's default 50 connections, none of them read.
+      for (let i = 0; i < 60; i++) held.push((await store.get(big))!);
+      const small = randomUUID();
+      await store.put(small, source(Buffer.from('still served')), 100);
+      expect((await readAll((await store.get(small))!)).toString()).toBe('still served');
+      // The held downloads are intact.
+      expect((await readAll(held.pop()!)).length).toBe(8 * MB);
+    } finally {
+      for (const stream of held) stream.destroy();
+      await store.close();
+    }
+  }, 30_000);
+
   it('an unreachable bucket fails the upload without leaving the source waiting', async () => {
     const store = new S3BlobStore({ ...server.blobs(''), bucket: 'no-such-bucket' }, spoolDir());
     try {
