@@ -112,25 +112,35 @@ export class S3BlobStore implements BlobStore {
     let uploadId: string | undefined;
     const parts: CompletedPart[] = [];
     let part: Spool | undefined;
-    try {
-      await pipeline(source, counter, async (chunks: AsyncIterable<Buffer>) => {
-        for await (let chunk of chunks) {
-          while (chunk.length > 0) {
-            // A full part with more bytes after it is not the last one: it can go.
-            if (part?.length === PART_SIZE) {
-              uploadId ??= await this.beginMultipart(objectKey);
-              parts.push(await this.sendPart(objectKey, uploadId, parts.length + 1, await part.finish()));
-              part = undefined;
-            }
-            part ??= new Spool(spool);
-            const take = Math.min(PART_SIZE - part.length, chunk.length);
-            await part.write(chunk.subarray(0, take));
-            chunk = chunk.subarray(take);
+    // A failing source ends the pipeline at once, while the consumer below may still be sending a
+    // part: it is awaited (and told to start nothing new) before the upload is aborted, since S3
+    // may keep a part that arrives after the abort.
+    let stopped = false;
+    let consumer: Promise<void> | undefined;
+    const consume = async (chunks: AsyncIterable<Buffer>) => {
+      for await (let chunk of chunks) {
+        while (chunk.length > 0) {
+          // A full part with more bytes after it is not the last one: it can go.
+          if (part?.length === PART_SIZE) {
+            const full = await part.finish();
+            part = undefined;
+            if (stopped) return;
+            uploadId ??= await this.beginMultipart(objectKey);
+            if (stopped) return;
+            parts.push(await this.sendPart(objectKey, uploadId, parts.length + 1, full));
           }
+          part ??= new Spool(spool);
+          const take = Math.min(PART_SIZE - part.length, chunk.length);
+          await part.write(chunk.subarray(0, take));
+          chunk = chunk.subarray(take);
         }
-      });
+      }
+    };
+    try {
+      await pipeline(source, counter, (chunks: AsyncIterable<Buffer>) => (consumer = consume(chunks)));
       // Every byte is in and counted: the last (or only) part, then the object becomes visible.
       const last = await (part ?? new Spool(spool)).finish();
+      part = undefined;
       if (uploadId === undefined) {
         await withRetries(() =>
           this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: last.body(), ContentLength: last.length, ContentMD5: last.md5 })),
@@ -143,6 +153,8 @@ export class S3BlobStore implements BlobStore {
       }
       return size;
     } catch (err) {
+      stopped = true;
+      await consumer?.catch(() => undefined);
       if (uploadId !== undefined) {
         // Best effort: if S3 cannot be reached now, the start-up cleanup aborts it later.
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId })).catch(() => undefined);
@@ -307,30 +319,37 @@ interface SpooledPart {
 class Spool {
   private readonly out: fs.WriteStream;
   private readonly hash = createHash('md5');
+  private failure: Error | undefined;
+  private readonly closed: Promise<void>;
   length = 0;
 
   constructor(private readonly file: string) {
     this.out = fs.createWriteStream(file, { flags: 'w' });
+    // Kept, not thrown from an event: write() and finish() report it.
+    this.out.on('error', (err) => (this.failure ??= err));
+    this.closed = new Promise((resolve) => this.out.once('close', () => resolve()));
   }
 
   async write(bytes: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
     this.hash.update(bytes);
     this.length += bytes.length;
-    if (!this.out.write(bytes)) await once(this.out, 'drain');
+    if (!this.out.write(bytes)) await Promise.race([once(this.out, 'drain'), this.closed]);
+    if (this.failure) throw this.failure;
   }
 
   async finish(): Promise<SpooledPart> {
     this.out.end();
-    await once(this.out, 'close');
+    await this.closed;
+    if (this.failure) throw this.failure;
     const { file, length } = this;
     return { length, md5: this.hash.digest('base64'), body: () => (length === 0 ? Buffer.alloc(0) : fs.createReadStream(file)) };
   }
 
   /** Closes the file if it is still open (an upload that failed while writing it). */
   async close(): Promise<void> {
-    if (this.out.closed) return;
-    this.out.destroy();
-    await once(this.out, 'close');
+    if (!this.out.closed) this.out.destroy();
+    await this.closed;
   }
 }
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobTooLargeError, type BlobStore } from '../../src/blobs/index.js';
@@ -191,6 +191,8 @@ describe.each(['local', 's3'] as const)('blob store (%s)', (kind) => {
   it.each([
     ['before the first part is full', 100 * 1024],
     ['after a part was uploaded', PART_SIZE + 2 * MB],
+    // Read ahead while the first part is sent: the source fails before that request ends.
+    ['while a part is being sent', PART_SIZE + 256 * 1024],
   ])('a source that fails midway leaves nothing (%s)', async (_label, failAt) => {
     const before = await b.stored();
     const key = randomUUID();
@@ -297,6 +299,30 @@ describe('S3 blob store specifics', () => {
       await store.close();
     }
   }, 30_000);
+
+  it('a source that fails while a part is on its way leaves nothing (the abort waits for the part)', async () => {
+    const prefix = server.freshPrefix();
+    const parts = spoolDir();
+    const store = new S3BlobStore(server.blobs(prefix), parts);
+    try {
+      // A client that sent a part and a bit, then stalls and goes away while the part is sent.
+      const body = new PassThrough();
+      const putting = store.put(randomUUID(), body, 4 * PART_SIZE);
+      body.write(randomBytes(PART_SIZE + 64 * 1024));
+      const deadline = Date.now() + 10_000;
+      while ((await server.pendingUploads(prefix)).length === 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      body.destroy(new Error('the client went away'));
+      await expect(putting).rejects.toThrow('the client went away');
+      // Whatever the part request does after the failure, nothing stays.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await server.pendingUploads(prefix)).toEqual([]);
+      expect(server.uploadsOnDisk(prefix)).toEqual([]);
+      expect(await server.objectKeys(prefix)).toEqual([]);
+      expect(fs.readdirSync(parts)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('an unreachable bucket fails the upload without leaving the source waiting', async () => {
     const store = new S3BlobStore({ ...server.blobs(''), bucket: 'no-such-bucket' }, spoolDir());

@@ -99,9 +99,14 @@ export async function startS3rver(bucket = 'qunliao-test'): Promise<S3rver> {
       const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
       return (res.Uploads ?? []).map((u) => ({ key: u.Key!, uploadId: u.UploadId! }));
     },
+    // A directory without its `key` file is a part that arrived after its upload was aborted:
+    // counted under every prefix, since it is a leftover whoever made it.
     uploadsOnDisk: (prefix) =>
       (fs.existsSync(uploadsDir) ? fs.readdirSync(uploadsDir) : [])
-        .filter((id) => fs.readFileSync(path.join(uploadsDir, id, 'key'), 'utf8').startsWith(prefix))
+        .filter((id) => {
+          const keyFile = path.join(uploadsDir, id, 'key');
+          return !fs.existsSync(keyFile) || fs.readFileSync(keyFile, 'utf8').startsWith(prefix);
+        })
         .sort(),
     async leaveMultipartUpload(key) {
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
