@@ -30,7 +30,7 @@ import { wsRoutes } from './api/ws/routes.js';
 import websocket from '@fastify/websocket';
 import { InProcessFanout } from './coord/fanout.js';
 import multipart from '@fastify/multipart';
-import { LocalBlobStore } from './blobs/local.js';
+import { openBlobStore } from './blobs/open.js';
 import { Redis } from 'ioredis';
 
 const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
@@ -45,17 +45,22 @@ export interface Qunliao {
 
 export async function createQunliao(config: Config): Promise<Qunliao> {
   const store = await openStore(config.db);
+  const blobs = openBlobStore(config);
   try {
-    const services = createServices(config, store, new LocalBlobStore(config.dataDir), new InProcessFanout());
+    const services = createServices(config, store, blobs, new InProcessFanout());
     const generatedApp = await services.apps.ensure(config.apps);
     // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
     // belong to another process's upload in progress.
     await services.groupFiles.removeOrphanBlobs(Date.now() - ORPHAN_BLOB_AGE_MS);
     const server = await buildServer(config, services);
-    server.addHook('onClose', async () => store.close());
+    server.addHook('onClose', async () => {
+      await store.close();
+      await blobs.close?.();
+    });
     return { server, store, services, generatedApp };
   } catch (err) {
     await store.close();
+    await blobs.close?.();
     throw err;
   }
 }

@@ -22,6 +22,24 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string; schema?: string };
 
+/** Where shared-file and attachment bytes live. */
+export type BlobsConfig =
+  /** Files under <data dir>/blobs (the default). */
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Key prefix, empty or ending in "/". */
+      prefix: string;
+      region: string;
+      /** An S3-compatible server (MinIO, Ceph, R2…); unset → AWS S3 of `region`. */
+      endpoint?: string;
+      /** Bucket in the path (http://host/bucket/key) instead of the host name (http://bucket.host/key). */
+      forcePathStyle: boolean;
+      /** Unset → the AWS SDK's default credential chain (environment, shared files, instance roles). */
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+
 export interface GroupLimits {
   /** Groups one user may belong to (REFERENCE §2h: 600 on the Pro plan). */
   groupsPerUser: number;
@@ -102,6 +120,7 @@ export interface Config {
   cors?: '*' | 'off' | string[];
   /** Redis URL: rate-limit counters shared by every process using it. Unset → in-process counters. */
   redis?: string;
+  blobs: BlobsConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** scrypt cost parameter N for passwords and client secrets (a power of two). */
   scryptCost: number;
@@ -129,6 +148,12 @@ const settings = {
   rateLimit: { env: 'QUNLIAO_RATE_LIMIT', flag: 'rate-limit' },
   redis: { env: 'QUNLIAO_REDIS', flag: 'redis' },
   cors: { env: 'QUNLIAO_CORS_ORIGINS', flag: 'cors-origins' },
+  blobs: { env: 'QUNLIAO_BLOBS', flag: 'blobs' },
+  s3Endpoint: { env: 'QUNLIAO_S3_ENDPOINT', flag: 's3-endpoint' },
+  s3Region: { env: 'QUNLIAO_S3_REGION', flag: 's3-region' },
+  s3AccessKeyId: { env: 'QUNLIAO_S3_ACCESS_KEY_ID', flag: 's3-access-key-id' },
+  s3SecretAccessKey: { env: 'QUNLIAO_S3_SECRET_ACCESS_KEY', flag: 's3-secret-access-key' },
+  s3ForcePathStyle: { env: 'QUNLIAO_S3_FORCE_PATH_STYLE', flag: 's3-force-path-style' },
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
@@ -154,6 +179,7 @@ export const defaults = {
   logLevel: 'info',
   scryptCost: 16384,
   defaultTokenTtl: 60 * 24 * 3600,
+  s3Region: 'us-east-1',
 } as const;
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -242,6 +268,37 @@ export function databaseFrom(raw: string | undefined, dataDir: string, key: stri
   throw new ConfigError(key, `"${raw}" is neither unset (SQLite), sqlite:<file>, nor postgres://…`);
 }
 
+// Bucket names as S3 allows them for general-purpose buckets: 3..63 of lowercase letters, digits,
+// dots and hyphens, starting and ending with a letter or digit.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// Prefix segments of S3's "safe" key characters; no empty, "." or ".." segments.
+const PREFIX_SEGMENT = /^[A-Za-z0-9!_.*'()-]+$/;
+const S3_TOKEN = /^[^\s]{1,256}$/;
+
+/** Parses `s3://bucket[/prefix]` into the bucket and a key prefix that is empty or ends in "/". */
+export function parseS3Url(raw: string, key: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(raw);
+  if (!match) throw new ConfigError(key, `"${raw}" is neither unset (the local directory), local, nor s3://bucket[/prefix]`);
+  const bucket = match[1]!;
+  if (!BUCKET.test(bucket) || bucket.includes('..')) {
+    throw new ConfigError(key, `"${bucket}" is not a bucket name (3..63 of a-z, 0-9, "." and "-", starting and ending with a letter or digit)`);
+  }
+  const keyPath = (match[2] ?? '').replace(/\/+$/, '');
+  if (keyPath === '') return { bucket, prefix: '' };
+  const segments = keyPath.split('/');
+  if (keyPath.length > 512 || segments.some((s) => !PREFIX_SEGMENT.test(s) || s === '.' || s === '..')) {
+    throw new ConfigError(key, `"${keyPath}" is not a key prefix (segments of A-Z, a-z, 0-9 and !_.*'()- separated by "/", at most 512 characters)`);
+  }
+  return { bucket, prefix: `${keyPath}/` };
+}
+
+function booleanValue(key: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(key, `"${raw}" is not true, false, 1 or 0`);
+}
+
 /** Reads the configuration from the environment and command-line flags (flags win). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
   const options = Object.fromEntries(
@@ -265,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
 
   const dataDir = value('dataDir', defaults.dataDir, (_k, raw) => raw);
   const db = read('db');
+  const blobs = blobsFrom(read, value);
   const scryptCost = value('scryptCost', defaults.scryptCost, (k, raw) => {
     const n = integer(k, raw, 1024, 1 << 20);
     if ((n & (n - 1)) !== 0) throw new ConfigError(k, `${n} is not a power of two`);
@@ -281,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       return raw;
     }),
     cors: value('cors', '*' as Config['cors'], (k, raw) => parseCorsOrigins(raw, k)),
+    blobs,
     rateLimit: value('rateLimit', defaults.rateLimit as Config['rateLimit'], (k, raw) => oneOf(k, raw, ['easemob', 'off'] as const)),
     logLevel: value('logLevel', defaults.logLevel as Config['logLevel'], (k, raw) =>
       oneOf(k, raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -300,5 +359,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       chatroomsPerApp: value('chatroomsPerApp', defaultLimits.chatroomsPerApp, (k, raw) => integer(k, raw, 0, Number.MAX_SAFE_INTEGER)),
       chatroomMaxUsers: value('chatroomMaxUsers', defaultLimits.chatroomMaxUsers, (k, raw) => integer(k, raw, 1, 1_000_000)),
     },
+  };
+}
+
+type Reader = (name: SettingName) => { key: string; value: string | undefined };
+type ValueReader = <T>(name: SettingName, fallback: T, parse: (key: string, raw: string) => T) => T;
+
+/** QUNLIAO_BLOBS and the QUNLIAO_S3_* settings that only mean something with an s3:// store. */
+function blobsFrom(read: Reader, value: ValueReader): BlobsConfig {
+  const store = read('blobs');
+  const s3Names = ['s3Endpoint', 's3Region', 's3AccessKeyId', 's3SecretAccessKey', 's3ForcePathStyle'] as const;
+  if (store.value === undefined || store.value === '' || store.value === 'local') {
+    // An S3 setting without an s3:// store is a mistake that would silently keep files on local disk.
+    for (const name of s3Names) {
+      const s = read(name);
+      if (s.value !== undefined && s.value !== '') throw new ConfigError(s.key, `is set but ${store.key} is not an s3:// URL`);
+    }
+    return { kind: 'local' };
+  }
+  const { bucket, prefix } = parseS3Url(store.value, store.key);
+  const endpoint = value('s3Endpoint', undefined as string | undefined, (k, raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(k, `"${raw}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(k, `"${raw}" is not an http:// or https:// URL`);
+    if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+      throw new ConfigError(k, `"${raw}" has a query, a fragment or credentials (set QUNLIAO_S3_ACCESS_KEY_ID and QUNLIAO_S3_SECRET_ACCESS_KEY instead)`);
+    }
+    return raw;
+  });
+  const region = value('s3Region', defaults.s3Region as string, (k, raw) => {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new ConfigError(k, `"${raw}" is not a region name (1..64 of A-Z, a-z, 0-9, "_", "." and "-")`);
+    return raw;
+  });
+  const forcePathStyle = value('s3ForcePathStyle', false, booleanValue);
+  const token = (k: string, raw: string) => {
+    if (!S3_TOKEN.test(raw)) throw new ConfigError(k, 'is not 1..256 characters without spaces');
+    return raw;
+  };
+  const accessKeyId = value('s3AccessKeyId', undefined as string | undefined, token);
+  const secretAccessKey = value('s3SecretAccessKey', undefined as string | undefined, token);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    const missing = read(accessKeyId === undefined ? 's3AccessKeyId' : 's3SecretAccessKey');
+    const given = read(accessKeyId === undefined ? 's3SecretAccessKey' : 's3AccessKeyId');
+    throw new ConfigError(missing.key, `is not set but ${given.key} is: give both, or neither for the AWS SDK's default credentials`);
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix,
+    region,
+    forcePathStyle,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(accessKeyId === undefined || secretAccessKey === undefined ? {} : { credentials: { accessKeyId, secretAccessKey } }),
   };
 }

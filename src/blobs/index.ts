@@ -1,5 +1,6 @@
-// Where shared-file bytes live. A small interface so that an S3-compatible store can replace the
-// local directory; keys are ids qunliao generates (never client input).
+// Where file bytes live (group shared files today, message attachments later): the local
+// directory (local.ts) or an S3-compatible bucket (s3.ts), chosen by QUNLIAO_BLOBS (open.ts).
+// Keys are ids qunliao generates (never client input).
 import type { Readable } from 'node:stream';
 
 export class BlobTooLargeError extends Error {
@@ -25,4 +26,6 @@ export interface BlobStore {
   keysOlderThan(before: number): AsyncIterable<string>;
   /** Removes partial writes older than `before` (ms) left by a process that stopped mid-upload. */
   removeStaleTemporaries(before: number): Promise<void>;
+  /** Releases connections (optional: the local store holds none). */
+  close?(): Promise<void>;
 }

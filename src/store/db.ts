@@ -56,12 +56,20 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
   return { db, dialect: 'postgres' };
 }
 
+/** PostgreSQL's "schema … does not exist" and "relation … does not exist". */
+const VANISHED = new Set(['3F000', '42P01']);
+
 async function migrate(db: Db, dialect: Dialect, schema?: string): Promise<void> {
   // With a private schema the migration tables must be looked up there, not in any schema of the database.
   const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (!error && !failed) return;
+    // Kysely looks its migration tables up by reading the whole catalog, resolving each schema by
+    // name: a schema another client drops meanwhile fails that read (not a migration). Read again.
+    const code = (error as { code?: string } | undefined)?.code;
+    if (!failed && code !== undefined && VANISHED.has(code) && attempt < 5) continue;
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
   }
 }

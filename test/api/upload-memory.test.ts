@@ -1,14 +1,18 @@
 // Shared-file uploads are streamed to the blob store, not buffered: ten concurrent 10 MB uploads
 // over a real HTTP connection must not grow the process's RSS by anything near the 100 MB sent.
-// SQLite only (the database plays no part in how bytes are held). Also over real HTTP: one byte
-// over the limit is refused with 413, and a client that hangs up mid-upload leaves nothing behind.
+// On both blob stores: the local directory, and S3 (s3rver, in its own process so that its memory
+// is not counted). SQLite only (the database plays no part in how bytes are held). Also over real
+// HTTP: one byte over the limit is refused with 413, and a client that hangs up mid-upload leaves
+// nothing behind (no blob, no temporary file or multipart upload, no row).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/harness.js';
+import { startS3rver, type S3rver } from '../support/s3.js';
 
 const TEN_MB = 10 * 1024 * 1024;
 const UPLOADS = 10;
@@ -16,12 +20,44 @@ const MB = 1024 * 1024;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe('shared-file uploads over real HTTP (sqlite)', () => {
+/** Where the bytes went, read from the medium itself. */
+interface Medium {
+  /** Keys of the stored blobs. */
+  blobs(): Promise<string[]>;
+  /** Partial writes: temporary files, or multipart uploads in progress (listed, and on s3rver's disk). */
+  partials(): Promise<string[]>;
+  size(key: string): Promise<number>;
+}
+
+describe.each(['local', 's3'] as const)('shared-file uploads over real HTTP (sqlite, %s blobs)', (blobKind) => {
   let t: TestApp;
+  let s3: S3rver | undefined;
+  let medium: Medium;
   let base: string;
   let gid: string;
   beforeAll(async () => {
-    t = await startApp('sqlite');
+    if (blobKind === 's3') {
+      const server = await startS3rver();
+      s3 = server;
+      const prefix = server.freshPrefix();
+      t = await startApp('sqlite', { blobs: server.blobs(prefix) });
+      medium = {
+        blobs: async () => (await server.objectKeys(prefix)).map((k) => k.slice(prefix.length)),
+        // Part files in the data dir, uploads S3 lists, uploads s3rver holds on disk.
+        partials: async () => [
+          ...ls(path.join(t.config.dataDir, 's3-parts')),
+          ...new Set([...(await server.pendingUploads(prefix)).map((u) => u.uploadId), ...server.uploadsOnDisk(prefix)]),
+        ],
+        size: async (key) => (await server.client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: `${prefix}${key}` }))).ContentLength ?? -1,
+      };
+    } else {
+      t = await startApp('sqlite');
+      medium = {
+        blobs: async () => ls(path.join(t.config.dataDir, 'blobs')),
+        partials: async () => ls(path.join(t.config.dataDir, 'blobs-tmp')),
+        size: async (key) => fs.statSync(path.join(t.config.dataDir, 'blobs', key)).size,
+      };
+    }
     await t.qunliao.server.listen({ port: 0, host: '127.0.0.1' });
     const { port } = t.qunliao.server.server.address() as AddressInfo;
     base = `http://127.0.0.1:${port}/acme/chat`;
@@ -30,10 +66,11 @@ describe('shared-file uploads over real HTTP (sqlite)', () => {
     expect(res.status, res.text).toBe(200);
     gid = res.body.data.groupid as string;
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t?.close();
+    await s3?.stop();
+  });
 
-  const blobDir = () => path.join(t.config.dataDir, 'blobs');
-  const tmpDir = () => path.join(t.config.dataDir, 'blobs-tmp');
   const ls = (dir: string) => fs.readdirSync(dir).sort();
 
   /** Multipart framing around one file part; the file bytes themselves come from elsewhere. */
@@ -119,7 +156,7 @@ describe('shared-file uploads over real HTTP (sqlite)', () => {
     const url = `${base}/chatgroups/${gid}/share_files`;
     const measured = await peakGrowth(() => Promise.all(Array.from({ length: UPLOADS }, (_, i) => post(url, content, `mem${i}.bin`, auth))));
     console.log(
-      `upload-memory: ${UPLOADS} concurrent uploads of ${TEN_MB} bytes (${(UPLOADS * TEN_MB) / MB} MB) in ${measured.ms} ms; ` +
+      `upload-memory (${blobKind}): ${UPLOADS} concurrent uploads of ${TEN_MB} bytes (${(UPLOADS * TEN_MB) / MB} MB) in ${measured.ms} ms; ` +
         `baseline RSS ${(measured.baseline / MB).toFixed(1)} MB, peak ${(measured.peak / MB).toFixed(1)} MB, ` +
         `peak growth ${(measured.growth / MB).toFixed(1)} MB`,
     );
@@ -133,7 +170,7 @@ describe('shared-file uploads over real HTTP (sqlite)', () => {
     expect(listed).toHaveLength(UPLOADS);
     for (const f of listed) expect(f.file_size).toBe(TEN_MB);
     expect(listed.map((f) => f.file_name).sort()).toEqual(Array.from({ length: UPLOADS }, (_, i) => `mem${i}.bin`).sort());
-    for (const f of listed) expect(fs.statSync(path.join(blobDir(), f.file_id)).size).toBe(TEN_MB);
+    for (const f of listed) expect(await medium.size(f.file_id)).toBe(TEN_MB);
 
     // The bytes read back over HTTP are the bytes sent.
     for (const f of [listed[0]!, listed[UPLOADS - 1]!]) {
@@ -143,25 +180,25 @@ describe('shared-file uploads over real HTTP (sqlite)', () => {
       expect(down.status).toBe(200);
       expect(sha256(Buffer.from(await down.arrayBuffer()))).toBe(digest);
     }
-    expect(ls(tmpDir())).toEqual([]);
+    expect(await medium.partials()).toEqual([]);
   }, 120_000);
 
   it('refuses 10,485,761 bytes with a 413 error body over a real connection, leaving nothing behind', async () => {
     const before = await listAll();
-    const blobsBefore = ls(blobDir());
+    const blobsBefore = await medium.blobs();
     const res = await post(`${base}/chatgroups/${gid}/share_files`, randomBytes(TEN_MB + 1), 'over.bin', { authorization: `Bearer ${t.adminToken}` });
     expect(res.status, res.text).toBe(413);
     const body = JSON.parse(res.text) as { error?: string; error_description?: string };
     expect(body.error).toEqual(expect.any(String));
     expect(body.error_description).toEqual(expect.any(String));
-    expect(ls(blobDir())).toEqual(blobsBefore);
-    expect(ls(tmpDir())).toEqual([]);
+    expect(await medium.blobs()).toEqual(blobsBefore);
+    expect(await medium.partials()).toEqual([]);
     expect(await listAll()).toEqual(before);
   }, 60_000);
 
   it('a client that hangs up halfway leaves no blob, no temporary file and no row', async () => {
     const before = await listAll();
-    const blobsBefore = ls(blobDir());
+    const blobsBefore = await medium.blobs();
     const { head, contentType } = framing('aborted.bin');
     const url = new URL(`${base}/chatgroups/${gid}/share_files`);
     await new Promise<void>((resolve) => {
@@ -175,7 +212,8 @@ describe('shared-file uploads over real HTTP (sqlite)', () => {
         resolve();
       });
       req.write(head);
-      req.write(randomBytes(4 * MB), () => {
+      // More than one S3 part (5 MiB), so that on S3 a multipart upload has begun and must be aborted.
+      req.write(randomBytes(7 * MB), () => {
         setTimeout(() => {
           req.destroy();
           resolve();
@@ -184,10 +222,10 @@ describe('shared-file uploads over real HTTP (sqlite)', () => {
     });
     // The server notices the hang-up asynchronously.
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && ls(tmpDir()).length > 0) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && (await medium.partials()).length > 0) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
-    expect(ls(tmpDir())).toEqual([]);
-    expect(ls(blobDir())).toEqual(blobsBefore);
+    expect(await medium.partials()).toEqual([]);
+    expect(await medium.blobs()).toEqual(blobsBefore);
     expect(await listAll()).toEqual(before);
     // The server still takes uploads.
     const ok = await post(url.href, Buffer.from('after'), 'after.txt', { authorization: `Bearer ${t.adminToken}` });

@@ -82,6 +82,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     logLevel: 'silent',
     scryptCost: 1024,
     defaultTokenTtl: 60 * 24 * 3600,
+    blobs: { kind: 'local' },
     limits: { ...defaultLimits },
     ...overrides,
   };

@@ -49,6 +49,95 @@ describe('loadConfig', () => {
   });
 });
 
+describe('blob store settings', () => {
+  it('keeps bytes in the local directory unless QUNLIAO_BLOBS names a bucket', () => {
+    expect(loadConfig({}, []).blobs).toEqual({ kind: 'local' });
+    expect(loadConfig({ QUNLIAO_BLOBS: '' }, []).blobs).toEqual({ kind: 'local' });
+    expect(loadConfig({ QUNLIAO_BLOBS: 'local' }, []).blobs).toEqual({ kind: 'local' });
+  });
+
+  it('reads s3://bucket[/prefix] with the defaults: region us-east-1, virtual-hosted style, the SDK credential chain', () => {
+    expect(loadConfig({ QUNLIAO_BLOBS: 's3://my-bucket' }, []).blobs).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: '', region: 'us-east-1', forcePathStyle: false });
+    expect(loadConfig({ QUNLIAO_BLOBS: 's3://my-bucket/' }, []).blobs).toMatchObject({ prefix: '' });
+    expect(loadConfig({ QUNLIAO_BLOBS: 's3://my.bucket-1/qunliao/prod/' }, []).blobs).toMatchObject({ bucket: 'my.bucket-1', prefix: 'qunliao/prod/' });
+    expect(loadConfig({ QUNLIAO_BLOBS: 's3://b12/files' }, []).blobs).toMatchObject({ bucket: 'b12', prefix: 'files/' });
+  });
+
+  it('reads every S3 setting from the environment, and flags win', () => {
+    const env = {
+      QUNLIAO_BLOBS: 's3://env-bucket/env',
+      QUNLIAO_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      QUNLIAO_S3_REGION: 'eu-west-3',
+      QUNLIAO_S3_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      QUNLIAO_S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      QUNLIAO_S3_FORCE_PATH_STYLE: 'true',
+    };
+    expect(loadConfig(env, []).blobs).toEqual({
+      kind: 's3',
+      bucket: 'env-bucket',
+      prefix: 'env/',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-3',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+    });
+    const flags = [
+      '--blobs', 's3://flag-bucket/p',
+      '--s3-endpoint', 'https://account.r2.cloudflarestorage.com',
+      '--s3-region', 'auto',
+      '--s3-access-key-id', 'id2',
+      '--s3-secret-access-key', 'secret2',
+      '--s3-force-path-style', '0',
+    ];
+    expect(loadConfig(env, flags).blobs).toEqual({
+      kind: 's3',
+      bucket: 'flag-bucket',
+      prefix: 'p/',
+      endpoint: 'https://account.r2.cloudflarestorage.com',
+      region: 'auto',
+      forcePathStyle: false,
+      credentials: { accessKeyId: 'id2', secretAccessKey: 'secret2' },
+    });
+    expect(loadConfig({ QUNLIAO_BLOBS: 's3://b12', QUNLIAO_S3_FORCE_PATH_STYLE: '1' }, []).blobs).toMatchObject({ forcePathStyle: true });
+    expect(loadConfig({ QUNLIAO_BLOBS: 's3://b12', QUNLIAO_S3_FORCE_PATH_STYLE: 'FALSE' }, []).blobs).toMatchObject({ forcePathStyle: false });
+  });
+
+  it.each([
+    [{ QUNLIAO_BLOBS: 'minio://bucket' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: '/srv/blobs' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://ab' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://My_Bucket' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://bucket-' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://a..b' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://bucket//x' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://bucket/a/../b' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://bucket/with space' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://bucket/x?y' }, 'QUNLIAO_BLOBS'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_ENDPOINT: 'not a url' }, 'QUNLIAO_S3_ENDPOINT'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_ENDPOINT: 'ftp://files.example.com' }, 'QUNLIAO_S3_ENDPOINT'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_ENDPOINT: 'http://key:secret@minio:9000' }, 'QUNLIAO_S3_ENDPOINT'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_REGION: 'eu west' }, 'QUNLIAO_S3_REGION'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_FORCE_PATH_STYLE: 'yes please' }, 'QUNLIAO_S3_FORCE_PATH_STYLE'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_ACCESS_KEY_ID: 'id' }, 'QUNLIAO_S3_SECRET_ACCESS_KEY'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_SECRET_ACCESS_KEY: 'secret' }, 'QUNLIAO_S3_ACCESS_KEY_ID'],
+    [{ QUNLIAO_BLOBS: 's3://bucket', QUNLIAO_S3_ACCESS_KEY_ID: 'an id', QUNLIAO_S3_SECRET_ACCESS_KEY: 'secret' }, 'QUNLIAO_S3_ACCESS_KEY_ID'],
+    // An S3 setting without an s3:// store would silently keep the bytes on local disk.
+    [{ QUNLIAO_S3_ENDPOINT: 'http://127.0.0.1:9000' }, 'QUNLIAO_S3_ENDPOINT'],
+    [{ QUNLIAO_BLOBS: 'local', QUNLIAO_S3_ACCESS_KEY_ID: 'id' }, 'QUNLIAO_S3_ACCESS_KEY_ID'],
+  ])('refuses %j naming %s', (env, key) => {
+    expect(() => loadConfig(env, [])).toThrow(ConfigError);
+    expect(() => loadConfig(env, [])).toThrow(key);
+  });
+
+  it('names the flag when an S3 flag is wrong, and never prints a secret', () => {
+    expect(() => loadConfig({}, ['--blobs', 's3://x'])).toThrow('--blobs');
+    expect(() => loadConfig({ QUNLIAO_BLOBS: 's3://bucket' }, ['--s3-force-path-style', 'maybe'])).toThrow('--s3-force-path-style');
+    expect(() => loadConfig({ QUNLIAO_BLOBS: 's3://bucket' }, ['--s3-secret-access-key', 'top secret'])).toThrow(/--s3-secret-access-key/);
+    expect(() => loadConfig({ QUNLIAO_BLOBS: 's3://bucket' }, ['--s3-secret-access-key', 'top secret'])).not.toThrow(/top secret/);
+  });
+});
+
 describe('parseApps', () => {
   it('parses several apps', () => {
     expect(parseApps('acme#chat:id1:secret1, acme#other:id2:secret2')).toEqual([
