@@ -6,24 +6,29 @@ import { randomSecret, type SecretHasher } from './secrets.js';
 
 export type App = AppRow;
 
+/**
+ * How long a process trusts the app rows it read. Apps never change identity or signing key, but
+ * another process's start may change their credentials (client secret, Agora App ID and
+ * certificate, from its QUNLIAO_APPS): every process sees such a change within this time.
+ */
+export const APP_CACHE_MS = 10_000;
+
 export class AppsService {
-  /**
-   * Apps never change identity or signing key after creation, so found ones are cached for good. The
-   * Agora credentials change only at a start (`ensure`), which is when a process reads them.
-   */
-  private readonly cache = new Map<string, App>();
+  private readonly cache = new Map<string, { app: App; until: number }>();
 
   constructor(
     private readonly repo: AppsRepository,
     private readonly hasher: SecretHasher,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async find(org: string, app: string): Promise<App | undefined> {
     const key = `${org}#${app}`;
     const cached = this.cache.get(key);
-    if (cached) return cached;
+    if (cached && cached.until > this.now()) return cached.app;
     const row = await this.repo.findByName(org, app);
-    if (row) this.cache.set(key, row);
+    if (row) this.cache.set(key, { app: row, until: this.now() + APP_CACHE_MS });
+    else this.cache.delete(key);
     return row;
   }
 
