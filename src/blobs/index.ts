@@ -1,7 +1,7 @@
 // Where file bytes live (group shared files today, message attachments later): the local
 // directory (local.ts) or an S3-compatible bucket (s3.ts), chosen by QUNLIAO_BLOBS (open.ts).
 // Keys are ids qunliao generates (never client input).
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 
 export class BlobTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -28,4 +28,20 @@ export interface BlobStore {
   removeStaleTemporaries(before: number): Promise<void>;
   /** Releases connections (optional: the local store holds none). */
   close?(): Promise<void>;
+}
+
+/**
+ * A pass-through that counts the bytes of a put and fails with BlobTooLargeError past `maxBytes`,
+ * so that no store holds more than it was allowed.
+ */
+export function byteLimit(maxBytes: number): { counter: Transform; size: () => number } {
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > maxBytes) done(new BlobTooLargeError(maxBytes));
+      else done(null, chunk);
+    },
+  });
+  return { counter, size: () => size };
 }

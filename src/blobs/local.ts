@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobTooLargeError, type BlobStore } from './index.js';
+import { byteLimit, type BlobStore } from './index.js';
 
 const KEY = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -42,14 +42,7 @@ export class LocalBlobStore implements BlobStore {
   async put(key: string, source: Readable, maxBytes: number): Promise<number> {
     const target = this.file(key);
     const tmp = path.join(this.tmpDir, `${key}.${randomUUID()}`);
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > maxBytes) done(new BlobTooLargeError(maxBytes));
-        else done(null, chunk);
-      },
-    });
+    const { counter, size } = byteLimit(maxBytes);
     // pipeline() never settles for a source destroyed after its last push but before its 'end'
     // (a multipart part cut short by the end of the body): refuse such a source outright.
     if (source.destroyed) throw new Error('the blob source was closed before it was read');
@@ -63,7 +56,7 @@ export class LocalBlobStore implements BlobStore {
         await handle.close();
       }
       await fsp.rename(tmp, target);
-      return size;
+      return size();
     } catch (err) {
       // The file may still be opening when an early error destroys the stream: wait for it to
       // close, or the removal could run before the file exists.

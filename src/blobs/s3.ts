@@ -15,7 +15,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
@@ -34,7 +34,8 @@ import {
   type CompletedPart,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { BlobTooLargeError, type BlobStore } from './index.js';
+import { byteLimit, type BlobStore } from './index.js';
+import type { BlobsConfig } from '../config.js';
 
 /** The same keys as the local store: ids qunliao generates. */
 const KEY = /^[A-Za-z0-9-]{1,64}$/;
@@ -51,15 +52,8 @@ const MAX_CONNECTIONS = 1000;
 /** DeleteObjects takes at most 1,000 keys (S3 API reference, DeleteObjects). */
 const DELETE_BATCH = 1000;
 
-export interface S3BlobStoreOptions {
-  bucket: string;
-  /** Empty, or ending in "/". */
-  prefix: string;
-  region: string;
-  endpoint?: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
+/** What the store is built from: the `s3` variant of the configuration. */
+export type S3BlobStoreOptions = Omit<Extract<BlobsConfig, { kind: 's3' }>, 'kind'>;
 
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
@@ -100,14 +94,7 @@ export class S3BlobStore implements BlobStore {
   async put(key: string, source: Readable, maxBytes: number): Promise<number> {
     const objectKey = this.objectKey(key);
     if (maxBytes > MAX_PARTS * PART_SIZE) throw new Error(`blobs of more than ${MAX_PARTS * PART_SIZE} bytes need larger parts`);
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > maxBytes) done(new BlobTooLargeError(maxBytes));
-        else done(null, chunk);
-      },
-    });
+    const { counter, size } = byteLimit(maxBytes);
     const spool = path.join(this.spoolDir, `${key}.${randomUUID()}`);
     let uploadId: string | undefined;
     const parts: CompletedPart[] = [];
@@ -151,7 +138,7 @@ export class S3BlobStore implements BlobStore {
           new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
         );
       }
-      return size;
+      return size();
     } catch (err) {
       stopped = true;
       await consumer?.catch(() => undefined);

@@ -3,27 +3,7 @@
 // so routes added later are covered too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases, startApp, type TestApp } from '../support/harness.js';
-
-interface Route {
-  path: string;
-  methods: string[];
-}
-
-/** Parses fastify's printRoutes({ commonPrefix: false }) tree into full paths and their methods. */
-function parseRoutes(tree: string): Route[] {
-  const routes: Route[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:│ {3}| {4})*)[├└]── (.+?) \(([^)]+)\)$/.exec(line) ?? /^((?:│ {3}| {4})*)[├└]── (.+)$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    stack.length = depth;
-    const full = (stack[depth - 1] ?? '') + m[2]!;
-    stack[depth] = full;
-    if (m[3]) routes.push({ path: full, methods: m[3].split(', ').filter((x) => x !== 'HEAD') });
-  }
-  return routes;
-}
+import { parseRoutes, type Route } from '../fuzz/routes.js';
 
 const LONG = 'x'.repeat(200_000);
 const BODIES: { name: string; payload?: string; type?: string }[] = [
