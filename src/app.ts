@@ -44,7 +44,7 @@ export interface Qunliao {
 }
 
 export async function createQunliao(config: Config): Promise<Qunliao> {
-  const store = await openStore(config.db);
+  const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync } : config.db);
   const blobs = openBlobStore(config);
   try {
     const services = createServices(config, store, blobs, new InProcessFanout());

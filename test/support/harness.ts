@@ -80,6 +80,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     apps: [MAIN, OTHER],
     rateLimit: 'off',
     logLevel: 'silent',
+    sqliteSync: 'full',
     scryptCost: 1024,
     defaultTokenTtl: 60 * 24 * 3600,
     blobs: { kind: 'local' },
