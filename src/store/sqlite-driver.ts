@@ -28,11 +28,60 @@ import {
 export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
 
 type Statement = SQLite.Statement<unknown[], unknown>;
+type RowOf = (values: unknown[]) => unknown;
+
+/**
+ * A prepared statement. One that returns rows answers them as objects, as better-sqlite3 does,
+ * but builds them itself: better-sqlite3 sets each column on a new object one property at a time
+ * (a quarter of a primary-key lookup's time), while a function made once per statement from its
+ * column names (`v => ({"seq": v[0], "name": v[1]})`) builds each row as one object literal.
+ */
+export class KeptStatement {
+  readonly reader: boolean;
+  private rowOf: RowOf = () => undefined;
+  private width = 0;
+
+  constructor(readonly statement: Statement) {
+    this.reader = statement.reader;
+    if (this.reader) {
+      statement.raw(true);
+      this.makeRowOf();
+    }
+  }
+
+  private makeRowOf(): void {
+    const names = this.statement.columns().map((c) => c.name);
+    this.width = names.length;
+    // A "__proto__" key in an object literal would set the prototype; Object.fromEntries defines
+    // it as a property. Repeated names keep the last value either way, as better-sqlite3 does.
+    this.rowOf = names.includes('__proto__')
+      ? (values) => Object.fromEntries(names.map((name, i) => [name, values[i]]))
+      : (new Function('v', `return {${names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')}};`) as RowOf);
+  }
+
+  /** The rows as objects (statements that return rows). */
+  all(parameters: unknown[]): unknown[] {
+    const values = this.statement.all(parameters) as unknown[][];
+    // A schema change re-prepares the statement inside SQLite and may change `select *`'s columns.
+    if (values.length > 0 && values[0]!.length !== this.width) this.makeRowOf();
+    const rows = new Array<unknown>(values.length);
+    for (let i = 0; i < values.length; i++) rows[i] = this.rowOf(values[i]!);
+    return rows;
+  }
+
+  *iterate(parameters: unknown[]): IterableIterator<unknown> {
+    for (const values of this.statement.iterate(parameters)) yield this.rowOf(values as unknown[]);
+  }
+
+  run(parameters: unknown[]): SQLite.RunResult {
+    return this.statement.run(parameters);
+  }
+}
 
 /** Prepared statements by SQL text; the least recently used one is dropped beyond `capacity`. */
 export class StatementCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements = new Map<string, KeptStatement>();
 
   constructor(
     private readonly database: SQLite.Database,
@@ -49,15 +98,15 @@ export class StatementCache {
    * The statement for `text`, prepared once. A statement still busy (a row iterator not yet
    * finished over the same text) cannot run again until it is done, so that case gets a fresh one.
    */
-  get(text: string): Statement {
+  get(text: string): KeptStatement {
     const cached = this.statements.get(text);
     if (cached) {
-      if (cached.busy) return this.database.prepare(text);
+      if (cached.statement.busy) return new KeptStatement(this.database.prepare(text));
       this.statements.delete(text);
       this.statements.set(text, cached);
       return cached;
     }
-    const statement = this.database.prepare(text);
+    const statement = new KeptStatement(this.database.prepare(text));
     this.statements.set(text, statement);
     if (this.statements.size > this.capacity) {
       // Dropped statements are finalized by better-sqlite3 once garbage-collected, or at close.
