@@ -126,14 +126,15 @@ let build: Promise<string> | undefined;
  * A copy of dist/ made at the first server start, so that every server of the run is the build the
  * run started with even if dist/ is rebuilt meanwhile (a half-written dist/ fails to start). It
  * lives under node_modules/.cache so that the copy still resolves the dependencies; cleanup()
- * removes it. Returns the path of its main.js.
+ * removes it. Returns the path of its main.js. BENCH_DIST names another build to copy instead
+ * (e.g. of an earlier commit, for a before/after comparison).
  */
 function snapshotBuild(): Promise<string> {
   build ??= (async () => {
     const dir = path.join(ROOT, 'node_modules', '.cache', 'qunliao-bench', `dist-${process.pid}`);
     tempDirs.push(dir);
     await rm(dir, { recursive: true, force: true });
-    await cp(path.join(ROOT, 'dist'), dir, { recursive: true });
+    await cp(process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(ROOT, 'dist'), dir, { recursive: true });
     return path.join(dir, 'main.js');
   })();
   return build;

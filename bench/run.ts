@@ -37,7 +37,9 @@ import {
   compareSizes,
   fmt,
   freePorts,
+  load,
   measure,
+  summarize,
   positiveInt,
   printSizeTable,
   printTable,
@@ -48,6 +50,7 @@ import {
   tooManyFailures,
   type AppSize,
   type Measurement,
+  type Run,
   type Server,
   type ServerName,
   type SizedApp,
@@ -56,10 +59,11 @@ import {
 import { runMessageCases } from './messages.js';
 import { ownerName, seedGroups, type SeedResult } from './seed-groups.js';
 import { runThreadCases } from './threads.js';
+import { runWriteCases } from './writes.js';
 
 const LARGE_GROUPS = positiveInt('BENCH_LARGE_GROUPS', 1_000_000);
 const SMALL_GROUPS = 10;
-const SECTIONS = ['baseline', 'groups', 'threads', 'messages'] as const;
+const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages'] as const;
 type Section = (typeof SECTIONS)[number];
 /** BENCH_ONLY: a comma-separated subset of SECTIONS to run (default all), for quicker iterations. */
 const ONLY = new Set<Section>(
@@ -72,17 +76,22 @@ const ONLY = new Set<Section>(
       }),
 );
 
-/** State prepared once against qunliao and shared by the cases. */
+/** State prepared once against qunliao (prepareBaselineCases) and shared by the cases. */
 interface Context {
   token: string;
+  /** A group owned by OWNER with MEMBER in it. */
+  groupId: string;
 }
+
+const OWNER = 'alice';
+const MEMBER = 'bob';
 
 interface BenchCase {
   name: string;
   method: 'GET' | 'POST';
-  path: string;
-  /** One-off preparation against qunliao before the case runs (the baseline needs none). */
-  setup?: (qunliao: Server, ctx: Context) => Promise<void>;
+  path: (ctx: Context) => string;
+  /** What is wrong with qunliao's answer, if anything, checked once before measuring. */
+  check?: (body: Record<string, unknown>, ctx: Context) => string | undefined;
   /**
    * Headers, body or setupRequest for this server (method and path come from the case). Both
    * servers normally get the same bytes, so the baseline pays the same parsing cost.
@@ -93,20 +102,37 @@ interface BenchCase {
 let userSeq = 0;
 const bearer = (ctx: Context) => ({ authorization: `Bearer ${ctx.token}` });
 
+const entityName = (body: Record<string, unknown>) => (Array.isArray(body.entities) ? (body.entities[0] as { username?: unknown } | undefined)?.username : undefined);
+
 const cases: BenchCase[] = [
   {
     name: 'GET user',
     method: 'GET',
-    path: `${APP_PATH}/users/alice`,
-    setup: async (qunliao, ctx) => {
-      await call(qunliao, 'POST', `${APP_PATH}/users`, { username: 'alice', password: 'pw' }, ctx.token);
+    path: () => `${APP_PATH}/users/${OWNER}`,
+    check: (body) => (entityName(body) === OWNER ? undefined : `expected user ${OWNER}, got ${String(entityName(body))}`),
+    requestsFor: (_server, ctx) => [{ headers: bearer(ctx) }],
+  },
+  {
+    name: 'GET is_joined (member)',
+    method: 'GET',
+    path: (ctx) => `${APP_PATH}/chatgroups/${ctx.groupId}/user/${MEMBER}/is_joined`,
+    check: (body) => (body.data === true ? undefined : `expected data: true, got ${JSON.stringify(body.data)}`),
+    requestsFor: (_server, ctx) => [{ headers: bearer(ctx) }],
+  },
+  {
+    name: 'GET chatgroup details',
+    method: 'GET',
+    path: (ctx) => `${APP_PATH}/chatgroups/${ctx.groupId}`,
+    check: (body, ctx) => {
+      const group = Array.isArray(body.data) ? (body.data[0] as { id?: unknown; affiliations_count?: unknown } | undefined) : undefined;
+      return group?.id === ctx.groupId && group.affiliations_count === 2 ? undefined : `expected group ${ctx.groupId} with 2 members, got ${JSON.stringify(body.data)}`;
     },
     requestsFor: (_server, ctx) => [{ headers: bearer(ctx) }],
   },
   {
     name: 'POST user (register)',
     method: 'POST',
-    path: `${APP_PATH}/users`,
+    path: () => `${APP_PATH}/users`,
     requestsFor: (_server, ctx) => [
       {
         headers: { ...bearer(ctx), 'content-type': 'application/json' },
@@ -265,18 +291,45 @@ async function runBaselineCases(): Promise<{ failed: boolean; json: unknown; pri
     startChild('baseline', ['--import', 'tsx', 'bench/baseline-server.ts', String(baselinePort)], {}, 'listening'),
   ]);
 
-  const ctx: Context = { token: await appToken(qunliao) };
+  const token = await appToken(qunliao);
+  await call(qunliao, 'POST', `${APP_PATH}/users`, [OWNER, MEMBER].map((username) => ({ username, password: 'pw' })), token);
+  const created = await call(qunliao, 'POST', `${APP_PATH}/chatgroups`, { groupname: 'bench', desc: 'bench', public: true, owner: OWNER, members: [MEMBER] }, token);
+  const groupId = (created.data as { groupid?: unknown } | undefined)?.groupid;
+  if (typeof groupId !== 'string') throw new Error(`creating the group answered ${JSON.stringify(created)}`);
+  const ctx: Context = { token, groupId };
+  // Both servers warmed up on the GET cases (the JIT, the kept statements), not on registration:
+  // that would only hash passwords.
+  const warmUp = cases.filter((c) => c.method === 'GET');
+  for (const server of [qunliao, baseline]) {
+    console.error(`warming up ${server.name}…`);
+    const requests = warmUp.flatMap((c) => c.requestsFor(server, ctx).map((r) => ({ method: c.method, path: c.path(ctx), ...r })));
+    await measure(server.url, { duration: Math.min(SECONDS, 3), requests });
+  }
 
-  const results: Array<{ case: string; server: ServerName } & Measurement> = [];
+  const results: Array<{ case: string; server: ServerName; runsReqPerSec: number[] } & Measurement> = [];
   const ratios: Record<string, number> = {};
   let failed = false;
   for (const c of cases) {
-    await c.setup?.(qunliao, ctx);
-    for (const server of [qunliao, baseline]) {
+    if (c.check) {
+      const res = await fetch(qunliao.url + c.path(ctx), { headers: bearer(ctx) });
+      const text = await res.text();
+      const problem = res.ok ? c.check(JSON.parse(text) as Record<string, unknown>, ctx) : `${res.status}: ${text}`;
+      if (problem) throw new Error(`"${c.name}": ${problem}`);
+    }
+    // qunliao, baseline, baseline, qunliao: a machine getting busier or quieter weighs on both alike.
+    const runs = new Map<ServerName, Run[]>([
+      ['qunliao', []],
+      ['baseline', []],
+    ]);
+    for (const server of [qunliao, baseline, baseline, qunliao]) {
       console.error(`running "${c.name}" against ${server.name} for ${SECONDS}s…`);
-      const requests = c.requestsFor(server, ctx).map((r) => ({ method: c.method, path: c.path, ...r }));
-      const m = await measure(server.url, { requests });
-      results.push({ case: c.name, server: server.name, ...m });
+      const requests = c.requestsFor(server, ctx).map((r) => ({ method: c.method, path: c.path(ctx), ...r }));
+      runs.get(server.name)?.push(await load(server.url, { requests }));
+    }
+    for (const server of [qunliao, baseline]) {
+      const serverRuns = runs.get(server.name) ?? [];
+      const m = summarize(serverRuns);
+      results.push({ case: c.name, server: server.name, ...m, runsReqPerSec: serverRuns.map((r) => r.result.requests.average) });
       if (tooManyFailures(`"${c.name}" on ${server.name}`, m)) failed = true;
     }
     const [q, b] = results.slice(-2);
@@ -304,6 +357,7 @@ async function runBaselineCases(): Promise<{ failed: boolean; json: unknown; pri
 async function main(): Promise<number> {
   const runners: Record<Section, () => Promise<{ failed: boolean; json: unknown; print: () => void }>> = {
     baseline: runBaselineCases,
+    writes: runWriteCases,
     groups: runGroupCases,
     threads: runThreadCases,
     messages: runMessageCases,
@@ -328,7 +382,7 @@ async function main(): Promise<number> {
 
   // The baseline comparison's results and ratios stay at the top level, where they always were.
   const { results, ratios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown };
-  const report = { machine, results, ratios, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json };
+  const report = { machine, results, ratios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json };
   const resultsDir = path.join(ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');

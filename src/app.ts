@@ -44,7 +44,7 @@ export interface Qunliao {
 }
 
 export async function createQunliao(config: Config): Promise<Qunliao> {
-  const store = await openStore(config.db);
+  const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync } : config.db);
   const blobs = openBlobStore(config);
   try {
     const services = createServices(config, store, blobs, new InProcessFanout());
@@ -83,8 +83,10 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   server.addHook('onRequest', guardUpgrades);
   server.addHook('onRequest', refuseNulInUrl);
   answerNodeLevelRequests(server);
-  server.addHook('onSend', async (req, reply) => {
+  // A callback hook rather than an async one: it runs on every answer, and a promise per request costs.
+  server.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
   await registerCors(server, config.cors);
   registerBodyParsers(server);

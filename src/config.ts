@@ -18,8 +18,11 @@ export interface AgoraCredentials {
   appCertificate: string;
 }
 
+/** SQLite's `synchronous` in WAL mode: `full` syncs every commit, `normal` only at checkpoints. */
+export type SqliteSync = 'full' | 'normal';
+
 export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string }
+  | { kind: 'sqlite'; file: string; synchronous?: SqliteSync }
   | { kind: 'postgres'; url: string; schema?: string };
 
 /** Where shared-file and attachment bytes live. */
@@ -122,6 +125,11 @@ export interface Config {
   redis?: string;
   blobs: BlobsConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * `full` (default): an acknowledged write survives a power loss or an OS crash. `normal`: it
+   * survives a crash of the process, but the last writes may be lost with the machine; faster writes.
+   */
+  sqliteSync: SqliteSync;
   /** scrypt cost parameter N for passwords and client secrets (a power of two). */
   scryptCost: number;
   /** Token lifetime in seconds when a token request carries no `ttl` (60 days, as the hosted default for user tokens). */
@@ -155,6 +163,7 @@ const settings = {
   s3SecretAccessKey: { env: 'QUNLIAO_S3_SECRET_ACCESS_KEY', flag: 's3-secret-access-key' },
   s3ForcePathStyle: { env: 'QUNLIAO_S3_FORCE_PATH_STYLE', flag: 's3-force-path-style' },
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
+  sqliteSync: { env: 'QUNLIAO_SQLITE_SYNC', flag: 'sqlite-sync' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
   groupsPerUser: { env: 'QUNLIAO_GROUPS_PER_USER', flag: 'groups-per-user' },
@@ -177,6 +186,7 @@ export const defaults = {
   dataDir: './data',
   rateLimit: 'easemob',
   logLevel: 'info',
+  sqliteSync: 'full',
   scryptCost: 16384,
   defaultTokenTtl: 60 * 24 * 3600,
   s3Region: 'us-east-1',
@@ -344,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     logLevel: value('logLevel', defaults.logLevel as Config['logLevel'], (k, raw) =>
       oneOf(k, raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     ),
+    sqliteSync: value('sqliteSync', defaults.sqliteSync as SqliteSync, (k, raw) => oneOf(k, raw, ['full', 'normal'] as const)),
     scryptCost,
     defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
     limits: {

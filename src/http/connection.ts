@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { DomainError, type ErrorCode } from '../services/errors.js';
 import { errorBody } from './errors.js';
 
@@ -79,7 +79,10 @@ export async function guardUpgrades(req: FastifyRequest, reply: FastifyReply): P
   if (!valid) throw new DomainError('badWebSocketHandshake');
 }
 
-/** onRequest: a NUL anywhere in the URL (path or query, percent-encoded) is refused before any lookup. */
-export async function refuseNulInUrl(req: FastifyRequest): Promise<void> {
-  if (req.url.includes('%00')) throw new DomainError('nulCharacter', { where: 'request URL' });
+/**
+ * onRequest: a NUL anywhere in the URL (path or query, percent-encoded) is refused before any
+ * lookup. A callback hook, not an async one: it runs on every request.
+ */
+export function refuseNulInUrl(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  done(req.url.includes('%00') ? new DomainError('nulCharacter', { where: 'request URL' }) : undefined);
 }

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
+import { CachingSqliteDialect } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Dialect } from './migrations/dialect.js';
@@ -23,11 +24,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     if (config.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.file)), { recursive: true });
     const sqlite = new SQLite(config.file);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    // FULL: in WAL mode every commit syncs the log before it returns, so an acknowledged write
+    // survives a power loss or an OS crash too. NORMAL syncs only at checkpoints: it survives a
+    // crash of the process, but the last commits may be lost with the machine (docs/bench.md has
+    // the cost). https://www.sqlite.org/pragma.html#pragma_synchronous
+    sqlite.pragma(`synchronous = ${config.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const dialect = new CachingSqliteDialect({ database: sqlite });
+    const db = new Kysely<Database>({ dialect });
     await migrate(db, 'sqlite');
+    dialect.statements.clear();
     return { db, dialect: 'sqlite' };
   }
 

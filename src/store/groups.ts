@@ -2,6 +2,10 @@
 // transaction; "room left" is checked by a conditional UPDATE, so concurrent adds cannot overfill.
 import { type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { lockKeys, type Db } from './db.js';
+import { prepare, type PreparedQuery } from './prepared.js';
+
+/** Page sizes of members pages kept compiled; others are compiled per call. */
+const KEPT_MEMBER_PAGE_SIZES = 32;
 import { lockRoom, lockUsers, RoomGoneError, writeTransaction } from './locking.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './migrations/dialect.js';
@@ -48,11 +52,24 @@ export interface MembershipCaps {
 
 /** Groups or chatrooms (one instance per kind): the same tables, told apart by `kind`. */
 export class GroupsRepository {
+  // Compiled once (prepared.ts): nearly every room operation looks up the room, many a member.
+  private readonly byId;
+  private readonly memberByName;
+  /** Pages of members by page size, which SQLite needs written into the query (sqlite-driver.ts). */
+  private readonly memberPages = new Map<number, PreparedQuery<{ groupId: string; offset: number }, MemberRow>>();
+
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
     readonly kind: RoomKind = 'group',
-  ) {}
+  ) {
+    this.byId = prepare(db, (p: { appUuid: string; id: string }) =>
+      db.selectFrom('groups').selectAll().where('app_uuid', '=', p.appUuid).where('kind', '=', kind).where('id', '=', p.id),
+    );
+    this.memberByName = prepare(db, (p: { groupId: string; username: string }) =>
+      db.selectFrom('group_members').selectAll().where('group_id', '=', p.groupId).where('kind', '=', kind).where('username', '=', p.username),
+    );
+  }
 
   private lock(trx: Transaction<Database>, keys: string[]): Promise<void> {
     return lockKeys(trx, this.dialect, keys);
@@ -104,11 +121,12 @@ export class GroupsRepository {
   }
 
   find(appUuid: string, id: string): Promise<GroupRow | undefined> {
-    return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', '=', id).executeTakeFirst();
+    return this.byId.takeFirst({ appUuid, id });
   }
 
   findMany(appUuid: string, ids: string[]): Promise<GroupRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
+    if (ids.length === 1) return this.byId.execute({ appUuid, id: ids[0]! });
     return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', 'in', ids).execute();
   }
 
@@ -190,13 +208,7 @@ export class GroupsRepository {
   }
 
   async member(groupId: string, username: string): Promise<MemberRow | undefined> {
-    return this.db
-      .selectFrom('group_members')
-      .selectAll()
-      .where('group_id', '=', groupId)
-      .where('kind', '=', this.kind)
-      .where('username', '=', username)
-      .executeTakeFirst();
+    return this.memberByName.takeFirst({ groupId, username });
   }
 
   /** Which of `groupIds` the user is a member of. */
@@ -220,7 +232,14 @@ export class GroupsRepository {
 
   /** Members in join order (the owner joined first). */
   members(groupId: string, offset: number, limit: number): Promise<MemberRow[]> {
-    return this.db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).orderBy('seq', 'asc').offset(offset).limit(limit).execute();
+    let page = this.memberPages.get(limit);
+    if (!page) {
+      page = prepare(this.db, (p: { groupId: string; offset: number }) =>
+        this.db.selectFrom('group_members').selectAll().where('group_id', '=', p.groupId).orderBy('seq', 'asc').offset(p.offset).limit(limit),
+      );
+      if (this.memberPages.size < KEPT_MEMBER_PAGE_SIZES) this.memberPages.set(limit, page);
+    }
+    return page.execute({ groupId, offset });
   }
 
   admins(groupId: string): Promise<MemberRow[]> {

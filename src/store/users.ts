@@ -1,6 +1,7 @@
 // IM user accounts. Usernames are stored lower-cased; pages are keyset pages over `seq`.
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from './db.js';
+import { prepare } from './prepared.js';
 import { writeTransaction } from './locking.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { UsersTable } from './schema.js';
@@ -9,17 +10,26 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 
 export class UsersRepository {
+  // Compiled once (prepared.ts): requests naming a user, and every user-token check, run one.
+  private readonly byName;
+  private readonly byUuid;
+
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.byName = prepare(db, (p: { appUuid: string; username: string }) =>
+      db.selectFrom('users').selectAll().where('app_uuid', '=', p.appUuid).where('username', '=', p.username),
+    );
+    this.byUuid = prepare(db, (p: { appUuid: string; uuid: string }) => db.selectFrom('users').selectAll().where('app_uuid', '=', p.appUuid).where('uuid', '=', p.uuid));
+  }
 
   findByName(appUuid: string, username: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('app_uuid', '=', appUuid).where('username', '=', username).executeTakeFirst();
+    return this.byName.takeFirst({ appUuid, username });
   }
 
   findByUuid(appUuid: string, uuid: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('app_uuid', '=', appUuid).where('uuid', '=', uuid).executeTakeFirst();
+    return this.byUuid.takeFirst({ appUuid, uuid });
   }
 
   /** Users of `names` that exist, in one query. */

@@ -80,6 +80,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     apps: [MAIN, OTHER],
     rateLimit: 'off',
     logLevel: 'silent',
+    // The default is full; these tests survive no power loss, and full makes each commit wait for the disk.
+    sqliteSync: 'normal',
     scryptCost: 1024,
     defaultTokenTtl: 60 * 24 * 3600,
     blobs: { kind: 'local' },

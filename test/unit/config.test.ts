@@ -47,6 +47,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, ['--port', 'x'])).toThrow('--port');
     expect(() => loadConfig({}, ['--bogus'])).toThrow(ConfigError);
   });
+
+  it('syncs SQLite commits fully unless QUNLIAO_SQLITE_SYNC / --sqlite-sync says normal', () => {
+    expect(loadConfig({}, []).sqliteSync).toBe('full');
+    expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'normal' }, []).sqliteSync).toBe('normal');
+    expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'full' }, []).sqliteSync).toBe('full');
+    expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'normal' }, ['--sqlite-sync', 'full']).sqliteSync).toBe('full');
+    expect(loadConfig({}, ['--sqlite-sync', 'normal']).sqliteSync).toBe('normal');
+    expect(() => loadConfig({ QUNLIAO_SQLITE_SYNC: 'off' }, [])).toThrow(ConfigError);
+    expect(() => loadConfig({ QUNLIAO_SQLITE_SYNC: 'FULL' }, [])).toThrow('QUNLIAO_SQLITE_SYNC');
+    expect(() => loadConfig({}, ['--sqlite-sync', 'extra'])).toThrow('--sqlite-sync');
+  });
 });
 
 describe('blob store settings', () => {
