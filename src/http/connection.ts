@@ -63,20 +63,29 @@ const WEBSOCKET_ROUTES = new Set(['/:org/:app/ws', '/websocket']);
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 /**
- * onRequest: a request Node handed over as an upgrade has left the HTTP parser, so its answer closes
+ * onRequest: a request whose framing cannot be trusted is refused and its connection closed. A
+ * request Node handed over as an upgrade has left the HTTP parser, so its answer closes
  * the connection (and says so). One to a route that does not upgrade, or a handshake the WebSocket
  * library would refuse in plain text, is answered here with the error body instead.
  */
-export async function guardUpgrades(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!(req.raw as IncomingMessage & { upgrade?: boolean }).upgrade) return;
+export function guardUpgrades(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+  // A Transfer-Encoding that does not end in chunked leaves the body's length unknown (RFC 9112
+  // §6.3): the request is refused, and the connection closed, since its next bytes cannot be framed.
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te)) {
+    reply.header('connection', 'close');
+    reply.raw.once('finish', () => req.raw.socket.destroySoon());
+    return done(new DomainError('badRequest'));
+  }
+  if (!(req.raw as IncomingMessage & { upgrade?: boolean }).upgrade) return done();
   reply.header('connection', 'close');
   // Whatever answers the request (a refusal here, or the route), the connection ends with it.
   reply.raw.once('finish', () => req.raw.socket.destroySoon());
   const route = req.routeOptions.url;
-  if (route === undefined || !WEBSOCKET_ROUTES.has(route)) throw new DomainError('upgradeNotHere');
+  if (route === undefined || !WEBSOCKET_ROUTES.has(route)) return done(new DomainError('upgradeNotHere'));
   const h = req.raw.headers;
   const valid = req.method === 'GET' && String(h.upgrade).toLowerCase() === 'websocket' && WEBSOCKET_KEY.test(String(h['sec-websocket-key'] ?? '')) && ['8', '13'].includes(String(h['sec-websocket-version']));
-  if (!valid) throw new DomainError('badWebSocketHandshake');
+  done(valid ? undefined : new DomainError('badWebSocketHandshake'));
 }
 
 /**

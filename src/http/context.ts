@@ -1,7 +1,7 @@
 // Request context: which app a request is for (from /{org}/{app}/…) and who is calling, checked
 // against the route's row of the access table (src/api/access.ts) before the handler runs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { accessOf, type RoomRole } from '../api/access.js';
+import { accessOf, type Access, type RoomRole } from '../api/access.js';
 import type { App } from '../services/apps.js';
 import { DomainError, fail } from '../services/errors.js';
 import type { Principal } from '../services/tokens.js';
@@ -10,6 +10,10 @@ import type { Standing } from '../services/access.js';
 import { foldUsername } from '../services/usernames.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's row of the access table (src/api/access.ts), set when the route is registered. */
+    access?: Access;
+  }
   interface FastifyRequest {
     chatApp: App;
     principal: Principal | undefined;
@@ -43,22 +47,45 @@ export function registerContext(server: FastifyInstance, services: Services): vo
   server.decorateRequest('chatApp', null as unknown as App);
   server.decorateRequest('principal', undefined);
 
-  server.addHook('onRequest', async (req) => {
-    const params = req.params as Partial<AppParams> | undefined;
-    // Routes outside /{org}/{app} (the root /websocket) have no app in their path.
-    if (params?.org === undefined || params.app === undefined) return;
-    const app = APP_NAME.test(params.org) && APP_NAME.test(params.app) ? await services.apps.find(params.org, params.app) : undefined;
-    if (!app) {
-      throw new DomainError('appNotFound', { org: params.org, app: params.app, uri: `${params.org}/${params.app}${appPath(req)}` });
-    }
-    req.chatApp = app;
+  // Each route's row of the access table, looked up once when the route is registered.
+  server.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), access: accessOf(Array.isArray(route.method) ? route.method[0]! : route.method, route.url) };
   });
 
-  server.addHook('preHandler', async (req) => {
-    if (!req.chatApp) return;
-    const rule = accessOf(req.method, req.routeOptions.url ?? '');
-    if (rule === 'none') return;
+  server.addHook('onRequest', (req, _reply, done) => {
+    const params = req.params as Partial<AppParams> | undefined;
+    // Routes outside /{org}/{app} (the root /websocket) have no app in their path.
+    if (params?.org === undefined || params.app === undefined) return done();
+    const notFound = () => new DomainError('appNotFound', { org: params.org!, app: params.app!, uri: `${params.org}/${params.app}${appPath(req)}` });
+    if (!APP_NAME.test(params.org) || !APP_NAME.test(params.app)) return done(notFound());
+    // Most requests find their app in memory: no promise for them.
+    const cached = services.apps.cached(params.org, params.app);
+    if (cached) {
+      req.chatApp = cached;
+      return done();
+    }
+    services.apps.find(params.org, params.app).then((app) => {
+      if (!app) return done(notFound());
+      req.chatApp = app;
+      done();
+    }, done);
+  });
+
+  server.addHook('preHandler', (req, _reply, done) => {
+    if (!req.chatApp) return done();
+    const rule = req.routeOptions.config.access ?? 'app';
+    if (rule === 'none') return done();
     const token = bearerToken(req);
+    // An app token already checked may call every route: most requests of an app server.
+    const known = token === undefined ? undefined : services.tokens.knownAppToken(req.chatApp, token);
+    if (known) {
+      req.principal = known;
+      return done();
+    }
+    authorize(req, rule, token).then(() => done(), done);
+  });
+
+  async function authorize(req: FastifyRequest, rule: Exclude<Access, 'none'>, token: string | undefined): Promise<void> {
     if (rule === 'registration' && !token) fail('registrationClosed');
     if (rule === 'optional') {
       req.principal = token ? await services.tokens.verify(req.chatApp, token) : undefined;
@@ -81,7 +108,7 @@ export function registerContext(server: FastifyInstance, services: Services): vo
     if (self && foldUsername(params.username ?? '') !== username) return refuseUser();
     if (rule === 'self') return;
     requireRole(await services.access.standing(req.chatApp, params, username), rule.room, username);
-  });
+  }
 }
 
 const RANK: Record<Exclude<Standing, 'no_room'>, number> = { none: 0, member: 1, admin: 2, owner: 3 };

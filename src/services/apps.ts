@@ -22,6 +22,12 @@ export class AppsService {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The app if this process read it less than APP_CACHE_MS ago (no database round trip). */
+  cached(org: string, app: string): App | undefined {
+    const entry = this.cache.get(`${org}#${app}`);
+    return entry && entry.until > this.now() ? entry.app : undefined;
+  }
+
   async find(org: string, app: string): Promise<App | undefined> {
     const key = `${org}#${app}`;
     const cached = this.cache.get(key);

@@ -179,9 +179,9 @@ export class ModerationService {
     const members = await this.memberSet(room, names);
     const outsiders = names.filter((n) => !members.has(n));
     if (single && outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
-    const blocked = names.filter((n) => members.has(n));
-    await this.room.core.write(id, () => this.room.core.rows.blockMembers(app.uuid, id, blocked, this.now()));
-    return names.map((user) => (members.has(user) ? { user, result: true } : { user, result: false, reason: 'not_member' }));
+    // Those who left (or were deleted) since the check above are reported as not members.
+    const blocked = new Set(await this.room.core.write(id, () => this.room.core.rows.blockMembers(app.uuid, id, names.filter((n) => members.has(n)), this.now())));
+    return names.map((user) => (blocked.has(user) ? { user, result: true } : { user, result: false, reason: 'not_member' }));
   }
 
   /** DELETE /{rooms}/{id}/blocks/users/{username} or /{u1,u2} */

@@ -62,15 +62,39 @@ function uuidString(bytes: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/** Signing keys, decoded once (by their text: an app's key never changes). */
+const signingKeys = new Map<string, Buffer>();
+
 function sign(app: App, payload: Buffer): Buffer {
-  return createHmac('sha256', Buffer.from(app.token_key, 'base64')).update(payload).digest();
+  let key = signingKeys.get(app.token_key);
+  if (!key) signingKeys.set(app.token_key, (key = Buffer.from(app.token_key, 'base64')));
+  return createHmac('sha256', key).update(payload).digest();
 }
 
+/** What a token says once its form, app and signature were checked; what can change (expiry, the user row) is checked at each use. */
+type CheckedToken =
+  | { scheme: 'easemob'; kind: typeof KIND_APP | typeof KIND_USER; userUuid: string; tokenVersion: number; expiry: number }
+  | { scheme: 'agora'; credentials: string; grant: AgoraChatGrant };
+
+/**
+ * Tokens whose signature has been checked, so that a request with a known token skips the HMAC (and
+ * for Agora tokens the inflate): most requests of an app server carry the same app token. Bounded;
+ * the oldest entry goes first.
+ */
+const CHECKED_MAX = 10_000;
+
 export class TokensService {
+  private readonly checked = new Map<string, CheckedToken>();
+
   constructor(
     private readonly users: UsersRepository,
     private readonly now: () => number = Date.now,
   ) {}
+
+  private remember(key: string, value: CheckedToken): void {
+    if (this.checked.size >= CHECKED_MAX) this.checked.delete(this.checked.keys().next().value!);
+    this.checked.set(key, value);
+  }
 
   issueApp(app: App, ttlSeconds: number): IssuedToken {
     return this.issue(app, KIND_APP, undefined, 0, ttlSeconds);
@@ -114,7 +138,45 @@ export class TokensService {
    */
   async verify(app: App, token: string | undefined): Promise<Principal> {
     if (!token) fail('tokenMissing');
-    if (isAgoraToken(token)) return this.verifyAgora(app, token);
+    // The signing key names the app (it is random and never changes), and a checked token only holds for it.
+    const key = `${app.token_key} ${token}`;
+    let checked = this.checked.get(key);
+    if (!checked) {
+      checked = isAgoraToken(token) ? { scheme: 'agora', credentials: agoraCredentialsKey(app), grant: this.checkAgora(app, token) } : this.checkEasemob(app, token);
+      this.remember(key, checked);
+    }
+    if (checked.scheme === 'agora') {
+      // Credentials changed since (another process's start): check the token again.
+      if (checked.credentials !== agoraCredentialsKey(app)) {
+        this.checked.delete(key);
+        return this.verify(app, token);
+      }
+      if (checked.grant.expiresAt <= this.now()) fail('tokenExpired');
+      return this.agoraPrincipal(app, checked.grant);
+    }
+    if (checked.expiry !== 0 && checked.expiry <= this.now()) fail('tokenExpired');
+    const expiresAt = checked.expiry === 0 ? null : checked.expiry;
+    if (checked.kind === KIND_APP) return { kind: 'app', expiresAt };
+    const user = await this.users.findByUuid(app.uuid, checked.userUuid);
+    if (!user || user.activated !== 1 || user.token_version !== checked.tokenVersion) fail('tokenRevoked');
+    return { kind: 'user', user, expiresAt };
+  }
+
+  /** The principal of an app token this process has checked and that has not expired; undefined for anything else. */
+  knownAppToken(app: App, token: string): AppPrincipal | undefined {
+    const checked = this.checked.get(`${app.token_key} ${token}`);
+    if (!checked) return undefined;
+    const now = this.now();
+    if (checked.scheme === 'easemob') {
+      if (checked.kind !== KIND_APP || (checked.expiry !== 0 && checked.expiry <= now)) return undefined;
+      return { kind: 'app', expiresAt: checked.expiry === 0 ? null : checked.expiry };
+    }
+    if (checked.grant.privilege !== 'app' || checked.grant.expiresAt <= now || checked.credentials !== agoraCredentialsKey(app)) return undefined;
+    return { kind: 'app', expiresAt: checked.grant.expiresAt };
+  }
+
+  /** Form, app and signature of an Easemob token; throws the documented 401s. */
+  private checkEasemob(app: App, token: string): CheckedToken {
     if (!TOKEN_PATTERN.test(token)) fail('tokenCorrupt');
     const body = token.slice(PREFIX.length);
     const payload = Buffer.from(body.slice(0, PAYLOAD_CHARS), 'base64url');
@@ -127,14 +189,7 @@ export class TokensService {
     if (uuidString(payload.subarray(2, 18)) !== app.uuid) fail('tokenCorrupt');
     const expected = Buffer.from(sign(app, payload).toString('base64url'));
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) fail('tokenUnknown');
-    const expiry = payload.readDoubleBE(46);
-    if (expiry !== 0 && expiry <= this.now()) fail('tokenExpired');
-    const expiresAt = expiry === 0 ? null : expiry;
-    if (kind === KIND_APP) return { kind: 'app', expiresAt };
-
-    const user = await this.users.findByUuid(app.uuid, uuidString(payload.subarray(18, 34)));
-    if (!user || user.activated !== 1 || user.token_version !== payload.readUInt32BE(34)) fail('tokenRevoked');
-    return { kind: 'user', user, expiresAt };
+    return { scheme: 'easemob', kind, userUuid: uuidString(payload.subarray(18, 34)), tokenVersion: payload.readUInt32BE(34), expiry: payload.readDoubleBE(46) };
   }
 
   /**
@@ -159,8 +214,7 @@ export class TokensService {
     return grant;
   }
 
-  private async verifyAgora(app: App, token: string): Promise<Principal> {
-    const grant = this.checkAgora(app, token);
+  private async agoraPrincipal(app: App, grant: AgoraChatGrant): Promise<Principal> {
     if (grant.privilege === 'app') return { kind: 'app', expiresAt: grant.expiresAt };
     // The chat user privilege names the user by uuid (ChatTokenBuilder2.buildUserToken(…, chatUserUuid, …)).
     const uuid = grant.uid.toLowerCase();
@@ -181,6 +235,11 @@ export class TokensService {
       throw err;
     }
   }
+}
+
+/** The Agora credentials a cached Agora token was checked with. */
+function agoraCredentialsKey(app: App): string {
+  return `${app.agora_app_id ?? ''}:${app.agora_app_certificate ?? ''}`;
 }
 
 /** `ttl` as sent by clients: a number or a numeric string of seconds; absent → the default. */

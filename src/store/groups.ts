@@ -6,7 +6,7 @@ import { prepare, type PreparedQuery } from './prepared.js';
 
 /** Page sizes of members pages kept compiled; others are compiled per call. */
 const KEPT_MEMBER_PAGE_SIZES = 32;
-import { lockRoom, lockUsers, RoomGoneError, writeTransaction } from './locking.js';
+import { lockExistingUsers, lockRoom, lockUsers, RoomGoneError, writeTransaction } from './locking.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './migrations/dialect.js';
 import type { GroupMembersTable, GroupRole, GroupsTable, RoomKind } from './schema.js';
@@ -289,18 +289,24 @@ export class GroupsRepository {
 
   /**
    * Blocks members (REFERENCE §2c/§2d blocklist): on the blocklist and out of the room, in one
-   * transaction. Returns who was removed.
+   * transaction. Only those who are members when it runs (and still users: a deletion waits) are
+   * blocked; returns them.
    */
   async blockMembers(appUuid: string, groupId: string, usernames: string[], now: number): Promise<string[]> {
     if (usernames.length === 0) return [];
     return writeTransaction(this.db, async (trx) => {
       await lockRoom(trx, this.dialect, groupId);
+      const users = await lockExistingUsers(trx, this.dialect, appUuid, usernames);
+      const members = (await trx.selectFrom('group_members').select('username').where('group_id', '=', groupId).where('username', 'in', usernames).where('role', '!=', 'owner').execute())
+        .map((m) => m.username)
+        .filter((u) => users.has(u));
+      if (members.length === 0) return [];
       await trx
         .insertInto('group_blocklist')
-        .values(usernames.map((username) => ({ group_id: groupId, app_uuid: appUuid, username, created: now })))
+        .values(members.map((username) => ({ group_id: groupId, app_uuid: appUuid, username, created: now })))
         .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
         .execute();
-      return this.removeWithin(trx, groupId, usernames, now);
+      return this.removeWithin(trx, groupId, members, now);
     });
   }
 

@@ -49,11 +49,16 @@ export async function lockRoom(trx: Transaction<Database>, dialect: Dialect, roo
 
 /** Holds the user rows (shared) for the rest of the transaction; UserGoneError names the first missing one. */
 export async function lockUsers(trx: Transaction<Database>, dialect: Dialect, appUuid: string, usernames: string[]): Promise<void> {
-  if (usernames.length === 0) return;
-  const q = trx.selectFrom('users').select('username').where('app_uuid', '=', appUuid).where('username', 'in', usernames).orderBy('username');
-  const found = new Set((await (dialect === 'postgres' ? q.forShare() : q).execute()).map((r) => r.username));
+  const found = await lockExistingUsers(trx, dialect, appUuid, usernames);
   const missing = usernames.find((u) => !found.has(u));
   if (missing !== undefined) throw new UserGoneError(missing);
+}
+
+/** Holds the rows of those users that exist (shared) for the rest of the transaction, and answers their names. */
+export async function lockExistingUsers(trx: Transaction<Database>, dialect: Dialect, appUuid: string, usernames: string[]): Promise<Set<string>> {
+  if (usernames.length === 0) return new Set();
+  const q = trx.selectFrom('users').select('username').where('app_uuid', '=', appUuid).where('username', 'in', usernames).orderBy('username');
+  return new Set((await (dialect === 'postgres' ? q.forShare() : q).execute()).map((r) => r.username));
 }
 
 const RETRYABLE = new Set(['40P01' /* deadlock_detected */, '40001' /* serialization_failure */]);

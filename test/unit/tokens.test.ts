@@ -89,6 +89,8 @@ describe('Easemob tokens', () => {
     const rows = [u];
     const tokens = service(rows, { t: 1_800_000_000_000 });
     const tok = tokens.issueUser(a, u, 3600).accessToken;
+    // Checked once (and remembered): the user row is still read at every use.
+    expect(await tokens.verify(a, tok)).toMatchObject({ kind: 'user' });
     rows[0] = { ...u, token_version: 1 };
     expect(await codeOf(tokens.verify(a, tok))).toBe('tokenRevoked');
     rows[0] = { ...u, activated: 0 };
