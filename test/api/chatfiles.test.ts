@@ -178,7 +178,8 @@ describe.each(databases)('message attachments (%s)', (kind) => {
     });
 
     it('a restricted file refuses no token, a wrong secret and another user with 403 "chatfile no permission"', async () => {
-      for (const headers of [{}, { 'share-secret': 'wrong' }, { authorization: `Bearer ${await t.userToken(other)}` }]) {
+      const refused: Record<string, string>[] = [{}, { 'share-secret': 'wrong' }, { authorization: `Bearer ${await t.userToken(other)}` }];
+      for (const headers of refused) {
         const down = await get(fileUrl(restricted.uuid), headers);
         expect(down.status, down.text).toBe(403);
         expect(down.body).toMatchObject({ error: 'forbidden_op', error_description: 'chatfile no permission' });
@@ -571,7 +572,7 @@ describe.each(databases)('message attachments (%s)', (kind) => {
       const device = await devices.connect(to);
       const sent = await t.api('POST', '/messages/users', { body: { from, to: [to], type, body } });
       expect(sent.status, sent.text).toBe(200);
-      const frame = await device.waitFor((f) => f.message?.type === type);
+      const frame = await device.waitFor((f) => f.message?.type === type, `the ${type} message`);
       const got = frame.message!.body as { url: string; secret: string };
       const down = await get(new URL(got.url).pathname, { 'share-secret': got.secret });
       expect(down.status, down.text).toBe(200);
