@@ -58,7 +58,8 @@ export class ChatfilePartsService {
       const outcome = await this.files.insertPart({ upload_uuid: uploadUuid, part_number: partNumber, blob_key: key, part_size: size, created: this.now() }, this.chatfiles.maxBytes);
       if (outcome.kind === 'gone') fail('chatfileUploadNotFound', { uuid: uploadUuid });
       if (outcome.kind === 'too_large') fail('chatfileTooLarge');
-      if (outcome.replacedKey) await this.blobs.delete([outcome.replacedKey]);
+      // The part is recorded: a blob left by a failed removal is an orphan the next start removes.
+      if (outcome.replacedKey) await this.blobs.delete([outcome.replacedKey]).catch(() => undefined);
       return { partNumber, size };
     } catch (err) {
       await this.blobs.delete([key]);
@@ -95,7 +96,8 @@ export class ChatfilePartsService {
         return outcome.file;
       },
     );
-    await this.blobs.delete(keys);
+    // The file is recorded: part blobs left by a failed removal are orphans the next start removes.
+    await this.blobs.delete(keys).catch(() => undefined);
     return file;
   }
 

@@ -4,7 +4,7 @@
 // The bytes go to the blob store first (the file, then its thumbnail) and the row second, so a row
 // always has its bytes; a crash in between leaves orphan blobs that the next start removes
 // (blob-sweep.ts).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { BlobStore } from '../blobs/index.js';
 import { BlobTooLargeError } from '../blobs/index.js';
@@ -176,7 +176,7 @@ export class ChatfilesService {
    */
   checkReadAccess(file: Chatfile, principal: Principal | undefined, shareSecret: string | undefined): void {
     if (!file.restricted || principal?.kind === 'app') return;
-    if (shareSecret !== undefined && shareSecret === file.shareSecret) return;
+    if (shareSecret !== undefined && sameSecret(shareSecret, file.shareSecret)) return;
     if (principal?.kind === 'user' && principal.user.username === file.owner) return;
     fail('chatfileForbidden');
   }
@@ -209,6 +209,13 @@ export class ChatfilesService {
   private expired(created: number): boolean {
     return this.ttlSeconds !== undefined && created < this.now() - this.ttlSeconds * 1000;
   }
+}
+
+/** Compares secrets in constant time. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Passes the bytes through and keeps the first SNIFF_BYTES of them. */
