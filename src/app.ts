@@ -20,6 +20,8 @@ import { chatgroupsModerationRoutes } from './api/chatgroups/moderation.js';
 import { chatgroupsJoiningRoutes } from './api/chatgroups/joining.js';
 import { publicChatgroupsRoutes } from './api/publicchatgroups/routes.js';
 import { sdkRoutes } from './api/sdk/routes.js';
+import { sdkChatfilesRoutes } from './api/sdk/chatfiles.js';
+import { chatfilesRoutes } from './api/chatfiles/routes.js';
 import { groupFilesRoutes } from './api/chatgroups/files.js';
 import { threadRoutes } from './api/thread/routes.js';
 import { chatroomsRoutes } from './api/chatrooms/routes.js';
@@ -34,6 +36,7 @@ import { openBlobStore } from './blobs/open.js';
 import { Redis } from 'ioredis';
 
 const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
+const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 
 export interface Qunliao {
   server: FastifyInstance;
@@ -51,9 +54,15 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
     const generatedApp = await services.apps.ensure(config.apps);
     // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
     // belong to another process's upload in progress.
-    await services.groupFiles.removeOrphanBlobs(Date.now() - ORPHAN_BLOB_AGE_MS);
+    await services.blobSweep.removeOrphans(Date.now() - ORPHAN_BLOB_AGE_MS);
+    // Attachments past their lifetime and abandoned part uploads, now and every hour.
+    await services.blobSweep.removeExpired();
     const server = await buildServer(config, services);
+    const expiry = setInterval(() => {
+      services.blobSweep.removeExpired().catch((err: unknown) => server.log.warn({ err }, 'removing expired attachments'));
+    }, EXPIRY_SWEEP_MS).unref();
     server.addHook('onClose', async () => {
+      clearInterval(expiry);
       await store.close();
       await blobs.close?.();
     });
@@ -102,7 +111,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     }
     await registerRateLimit(server, redis);
   }
-  // Shared-file uploads; the size limit is applied per request while streaming.
+  // Shared-file and attachment uploads; the size limit is applied per request while streaming.
   await server.register(multipart);
   await server.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
@@ -115,12 +124,14 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatgroupsJoiningRoutes, { services });
       await api.register(publicChatgroupsRoutes, { services });
       await api.register(sdkRoutes, { services });
+      await api.register(sdkChatfilesRoutes, { services });
       await api.register(groupFilesRoutes, { services });
       await api.register(threadRoutes, { services });
       await api.register(chatroomsRoutes, { services });
       await api.register(chatroomsModerationRoutes, { services });
       await api.register(chatroomSuperAdminRoutes, { services });
       await api.register(messagesRoutes, { services });
+      await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },
     { prefix: '/:org/:app' },

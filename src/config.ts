@@ -86,6 +86,8 @@ export interface Limits extends GroupLimits, ThreadLimits, ModerationLimits, Cha
   shareFileBytes: number;
   /** Shared files per group (10,000). */
   shareFilesPerGroup: number;
+  /** Bytes per message attachment (/chatfiles; REFERENCE §2h: 10 MB). */
+  attachmentBytes: number;
   /** Users per batch registration (REFERENCE §2b: 60). */
   registerBatch: number;
 }
@@ -101,6 +103,7 @@ export const defaultLimits: Limits = {
   detailsMembers: 10_000,
   shareFileBytes: 10 * 1024 * 1024,
   shareFilesPerGroup: 10_000,
+  attachmentBytes: 10 * 1024 * 1024,
   threadsPerApp: 100_000,
   threadsPerUser: 100_000,
   moderationBatch: 60,
@@ -134,6 +137,11 @@ export interface Config {
   scryptCost: number;
   /** Token lifetime in seconds when a token request carries no `ttl` (60 days, as the hosted default for user tokens). */
   defaultTokenTtl: number;
+  /**
+   * Seconds a message attachment stays downloadable (the hosted default is 7 days); unset → kept
+   * until deleted. Later downloads answer 404 file_expired, and the bytes are removed.
+   */
+  attachmentTtl?: number;
   limits: Limits;
 }
 
@@ -171,6 +179,8 @@ const settings = {
   groupMaxUsers: { env: 'QUNLIAO_GROUP_MAX_USERS', flag: 'group-max-users' },
   shareFileBytes: { env: 'QUNLIAO_SHARE_FILE_BYTES', flag: 'share-file-bytes' },
   shareFilesPerGroup: { env: 'QUNLIAO_SHARE_FILES_PER_GROUP', flag: 'share-files-per-group' },
+  attachmentBytes: { env: 'QUNLIAO_ATTACHMENT_BYTES', flag: 'attachment-bytes' },
+  attachmentTtl: { env: 'QUNLIAO_ATTACHMENT_TTL', flag: 'attachment-ttl' },
   threadsPerApp: { env: 'QUNLIAO_THREADS_PER_APP', flag: 'threads-per-app' },
   threadsPerUser: { env: 'QUNLIAO_THREADS_PER_USER', flag: 'threads-per-user' },
   chatroomsPerUser: { env: 'QUNLIAO_CHATROOMS_PER_USER', flag: 'chatrooms-per-user' },
@@ -357,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     sqliteSync: value('sqliteSync', defaults.sqliteSync as SqliteSync, (k, raw) => oneOf(k, raw, ['full', 'normal'] as const)),
     scryptCost,
     defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
+    ...value('attachmentTtl', {} as { attachmentTtl?: number }, (k, raw) => ({ attachmentTtl: integer(k, raw, 1, 100 * 365 * 24 * 3600) })),
     limits: {
       ...defaultLimits,
       groupsPerUser: value('groupsPerUser', defaultLimits.groupsPerUser, (k, raw) => integer(k, raw, 1, 10_000_000)),
@@ -364,6 +375,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       groupMaxUsers: value('groupMaxUsers', defaultLimits.groupMaxUsers, (k, raw) => integer(k, raw, 1, 1_000_000)),
       shareFileBytes: value('shareFileBytes', defaultLimits.shareFileBytes, (k, raw) => integer(k, raw, 1, 1024 * 1024 * 1024)),
       shareFilesPerGroup: value('shareFilesPerGroup', defaultLimits.shareFilesPerGroup, (k, raw) => integer(k, raw, 1, 10_000_000)),
+      attachmentBytes: value('attachmentBytes', defaultLimits.attachmentBytes, (k, raw) => integer(k, raw, 1, 1024 * 1024 * 1024)),
       threadsPerApp: value('threadsPerApp', defaultLimits.threadsPerApp, (k, raw) => integer(k, raw, 1, Number.MAX_SAFE_INTEGER)),
       threadsPerUser: value('threadsPerUser', defaultLimits.threadsPerUser, (k, raw) => integer(k, raw, 1, Number.MAX_SAFE_INTEGER)),
       chatroomsPerUser: value('chatroomsPerUser', defaultLimits.chatroomsPerUser, (k, raw) => integer(k, raw, 1, 10_000_000)),

@@ -15,7 +15,7 @@ export type Access =
   | 'none'
   /** `POST /users`: without a token the documented "registration is not open" 401. */
   | 'registration'
-  /** Any valid token or none; the service decides (shared-file downloads). */
+  /** Any valid token or none; the service decides (shared-file and attachment downloads). */
   | 'optional'
   /** The app token only. */
   | 'app'
@@ -116,6 +116,14 @@ export const access: Record<string, Access> = {
   'POST /chatrooms/:chatroom_id/blocks/users': admin,
   'POST /chatrooms/:chatroom_id/blocks/users/:usernames': admin,
   'DELETE /chatrooms/:chatroom_id/blocks/users/:usernames': admin,
+
+  // ---- message attachments (the web SDK uploads with the sender's token; <img> fetches carry none) ----
+  'POST /chatfiles': 'user',
+  'GET /chatfiles/:file_uuid': 'optional',
+  'POST /sdk/chatfiles/part-upload': 'user',
+  'PUT /sdk/chatfiles/part-upload/:uuid': 'user',
+  'POST /sdk/chatfiles/part-upload/:uuid': 'user',
+  'DELETE /sdk/chatfiles/part-upload/:uuid': 'user',
 
   // ---- threads (the room is the thread's group) ----
   'POST /thread': 'user',

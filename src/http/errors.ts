@@ -179,6 +179,22 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   multipartMalformed: entry(400, 'invalid_parameter', GROUP_INVALID, 'the multipart/form-data body is malformed'),
   // qunliao: text PostgreSQL cannot store, refused on SQLite alike.
   shareFileNulByte: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `${p.field} must not contain a NUL byte`),
+  // Message attachments (docs/rest message_upload_file.md, message_download_file.md).
+  chatfileRequired: entry(400, 'illegal_argument', ILLEGAL, 'file must be provided.'),
+  // qunliao: a zero-byte file part; the pages document no error for it.
+  chatfileEmpty: entry(400, 'illegal_argument', ILLEGAL, 'file must not be empty.'),
+  chatfileTooLarge: entry(413, 'file exceeding maximum limit', WEB, 'the file size exceeds the maximum limit.'),
+  chatfileNotFound: entry(404, 'entity_not_found', 'EntityNotFoundException', 'file may not exists'),
+  chatfileExpired: entry(404, 'file_expired', 'FileExpiredException', (p) => `file ${p.uuid} is expired`),
+  // qunliao: the status and type are ours; the text is the one the web SDK maps to its 222
+  // (no permission to download, client-protocol REST.md).
+  chatfileForbidden: entry(403, 'forbidden_op', 'EasemobForbiddenOpException', 'chatfile no permission'),
+  // qunliao: the part upload (/sdk/chatfiles/part-upload) is documented only by what the client SDK sends.
+  chatfileUploadNotFound: entry(404, 'entity_not_found', 'EntityNotFoundException', (p) => `part upload ${p.uuid} does not exist`),
+  chatfilePartNumberInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => `part_number must be an integer from 1 to ${p.max}`),
+  chatfileNoParts: entry(400, 'illegal_argument', ILLEGAL, (p) => `part upload ${p.uuid} has no parts`),
+  chatfilePartMissing: entry(400, 'illegal_argument', ILLEGAL, (p) => `part ${p.number} of part upload ${p.uuid} is missing: parts are numbered from 1 without gaps`),
+  chatfileUploadChanged: entry(409, 'concurrent_operation_error', 'ConcurrentOperationException', (p) => `parts of part upload ${p.uuid} changed while it was being completed, try again`),
   // Threads: group_thread.md error tables (error type `group_error`).
   threadParamIllegal: entry(400, 'param_illegal', 'HttpMessageNotReadableException', 'Failed to read HTTP message'),
   threadNameTooLong: entry(400, 'group_error', THREAD, 'thread name limit reached.'),

@@ -18,11 +18,20 @@ const PART_BUFFER_BYTES = 256 * 1024;
 /** The rest of a refused upload is read and discarded up to this much over the file limit; a longer body closes the connection. */
 export const DRAIN_SLACK_BYTES = 1024 * 1024;
 
+/** Text fields kept per body (the client SDK sends two or three beside the file), and bytes kept of each. */
+const FIELDS = 20;
+const FIELD_BYTES = 1024;
+
 export interface MultipartUpload {
   /** The first file part, or undefined when the body ended without one; rejects for a malformed body. */
   file: Promise<UploadedPart | undefined>;
   /** The error of a malformed or cut-short body, once one was seen. */
   error(): DomainError | undefined;
+  /**
+   * The text fields read so far (the first value of each name, at most FIELDS of FIELD_BYTES each):
+   * all of them once the file part's `complete` has settled, wherever they stood in the body.
+   */
+  fields(): Record<string, string>;
   /**
    * Stops parsing after a refusal and lets the connection go on: the rest of the body is read and
    * discarded when its declared length is at most `drainMax`, else the reply says
@@ -40,7 +49,11 @@ export interface MultipartUpload {
 export function readMultipart(req: FastifyRequest, fileSizeLimit: number): MultipartUpload {
   let parser: BusboyInstance;
   try {
-    parser = new Busboy({ headers: req.headers as BusboyHeaders, limits: { fileSize: fileSizeLimit }, fileHwm: PART_BUFFER_BYTES });
+    parser = new Busboy({
+      headers: req.headers as BusboyHeaders,
+      limits: { fileSize: fileSizeLimit, fields: FIELDS, fieldSize: FIELD_BYTES },
+      fileHwm: PART_BUFFER_BYTES,
+    });
   } catch {
     return fail('multipartMalformed');
   }
@@ -48,6 +61,7 @@ export function readMultipart(req: FastifyRequest, fileSizeLimit: number): Multi
   let error: DomainError | undefined;
   let first: Readable | undefined;
   let firstEnded = false;
+  const fields = new Map<string, string>();
   let resolveFile!: (part: UploadedPart | undefined) => void;
   let rejectFile!: (err: DomainError) => void;
   const file = new Promise<UploadedPart | undefined>((resolve, reject) => {
@@ -86,6 +100,9 @@ export function readMultipart(req: FastifyRequest, fileSizeLimit: number): Multi
     });
     resolveFile({ filename, mimetype, stream, complete });
   });
+  parser.on('field', (name: string, value: string) => {
+    if (!fields.has(name)) fields.set(name, value);
+  });
   parser.on('finish', () => {
     if (error) return;
     resolveFile(undefined);
@@ -101,6 +118,7 @@ export function readMultipart(req: FastifyRequest, fileSizeLimit: number): Multi
   return {
     file,
     error: () => error,
+    fields: () => Object.fromEntries(fields),
     abandon(reply, drainMax) {
       raw.unpipe(parser);
       if (first && !firstEnded) first.destroy();

@@ -138,6 +138,18 @@ export type ErrorCode =
   | 'notMultipart'
   | 'multipartMalformed'
   | 'shareFileNulByte'
+  // message attachments
+  | 'chatfileRequired'
+  | 'chatfileEmpty'
+  | 'chatfileTooLarge'
+  | 'chatfileNotFound'
+  | 'chatfileExpired'
+  | 'chatfileForbidden'
+  | 'chatfileUploadNotFound'
+  | 'chatfilePartNumberInvalid'
+  | 'chatfileNoParts'
+  | 'chatfilePartMissing'
+  | 'chatfileUploadChanged'
   // threads
   | 'threadParamIllegal'
   | 'threadNameTooLong'

@@ -1,6 +1,7 @@
 // Group shared files (seed 000 "群文件"): upload (≤ 10 MB, streamed), list, download, delete.
 // The bytes go to the blob store first and the metadata row second, so a listed file always has
-// its bytes; a crash in between leaves an orphan blob that the next start removes.
+// its bytes; a crash in between leaves an orphan blob that the next start removes (blob-sweep.ts,
+// which asks this repository which blobs it holds).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobs/index.js';
@@ -157,25 +158,5 @@ export class GroupFilesService {
     }
     if (!(await this.files.delete(groupId, fileId))) fail('shareFileNotFound', { fileId });
     await this.blobs.delete([fileId]);
-  }
-
-  /** Removes blobs older than `before` whose metadata row is gone (a crash between the two writes). */
-  async removeOrphanBlobs(before: number): Promise<number> {
-    await this.blobs.removeStaleTemporaries(before);
-    let removed = 0;
-    let batch: string[] = [];
-    const flush = async () => {
-      const keep = await this.files.existing(batch);
-      const orphans = batch.filter((k) => !keep.has(k));
-      await this.blobs.delete(orphans);
-      removed += orphans.length;
-      batch = [];
-    };
-    for await (const key of this.blobs.keysOlderThan(before)) {
-      batch.push(key);
-      if (batch.length >= 500) await flush();
-    }
-    if (batch.length > 0) await flush();
-    return removed;
   }
 }

@@ -19,6 +19,11 @@ import { buildRoom } from './rooms/index.js';
 import { chatroomProfile, groupProfile } from './rooms/profile.js';
 import type { Fanout } from '../coord/fanout.js';
 import type { BlobStore } from '../blobs/index.js';
+import path from 'node:path';
+import { ChatfilesService } from './chatfiles.js';
+import { ChatfilePartsService } from './chatfile-parts.js';
+import { Thumbnailer } from './thumbnails.js';
+import { BlobSweep } from './blob-sweep.js';
 
 export interface Services {
   apps: AppsService;
@@ -36,6 +41,9 @@ export interface Services {
   access: AccessService;
   groupRequests: GroupRequestsService;
   superAdmins: SuperAdminsService;
+  chatfiles: ChatfilesService;
+  chatfileParts: ChatfilePartsService;
+  blobSweep: BlobSweep;
 }
 
 export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout): Services {
@@ -57,5 +65,33 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
   const groupRequests = new GroupRequestsService(groupRoom, store.groupRequests);
   const superAdmins = new SuperAdminsService(store.superAdmins, store.users);
-  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, fanout, access, groupRequests, superAdmins };
+  const thumbnailer = new Thumbnailer(path.join(config.dataDir, 'thumbnails-tmp'));
+  const chatfiles = new ChatfilesService(store.chatfiles, blobs, thumbnailer, config.limits, config.attachmentTtl);
+  const chatfileParts = new ChatfilePartsService(store.chatfiles, blobs, chatfiles);
+  // Every owner of blobs is asked before one is removed (blob-sweep.ts).
+  const blobSweep = new BlobSweep(blobs, [store.groupFiles, store.chatfiles], [
+    () => chatfiles.removeExpired(),
+    () => chatfileParts.removeStale(),
+    () => thumbnailer.removeStaleCopies(Date.now() - 10 * 60 * 1000),
+  ]);
+  return {
+    apps,
+    tokens,
+    grants,
+    users,
+    groups,
+    groupFiles,
+    threads,
+    chatrooms,
+    groupModeration,
+    chatroomModeration,
+    messages,
+    fanout,
+    access,
+    groupRequests,
+    superAdmins,
+    chatfiles,
+    chatfileParts,
+    blobSweep,
+  };
 }

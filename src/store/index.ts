@@ -11,6 +11,7 @@ import { ModerationRepository } from './moderation.js';
 import { MessagesRepository } from './messages.js';
 import { SuperAdminsRepository } from './super-admins.js';
 import { GroupRequestsRepository } from './group-requests.js';
+import { ChatfilesRepository } from './chatfiles.js';
 
 export interface Store {
   db: Db;
@@ -25,6 +26,7 @@ export interface Store {
   threads: ThreadsRepository;
   superAdmins: SuperAdminsRepository;
   groupRequests: GroupRequestsRepository;
+  chatfiles: ChatfilesRepository;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     threads: new ThreadsRepository(db, dialect),
     superAdmins: new SuperAdminsRepository(db),
     groupRequests: new GroupRequestsRepository(db, dialect),
+    chatfiles: new ChatfilesRepository(db, dialect),
     close: () => db.destroy(),
   };
 }

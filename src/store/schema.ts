@@ -163,6 +163,42 @@ export interface GroupRequestsTable {
   created: number;
 }
 
+/** A message attachment (POST /chatfiles, or a completed part upload); bytes under `uuid` in the blob store. */
+export interface ChatfilesTable {
+  seq: Generated<number>;
+  app_uuid: string;
+  uuid: string;
+  /** The uploader's username, or `admin` for the app token. */
+  owner: string;
+  file_name: string;
+  content_type: string;
+  file_size: number;
+  restricted: number;
+  share_secret: string;
+  /** The blob of the downscaled image (`thumbnail=true`), or null when the file is no image qunliao reads. */
+  thumbnail_key: string | null;
+  thumbnail_type: string | null;
+  thumbnail_size: number | null;
+  created: number;
+}
+
+/** A part upload in progress (/sdk/chatfiles/part-upload). */
+export interface ChatfileUploadsTable {
+  uuid: string;
+  app_uuid: string;
+  owner: string;
+  created: number;
+}
+
+export interface ChatfilePartsTable {
+  upload_uuid: string;
+  /** 1-based, as the client numbers them. */
+  part_number: number;
+  blob_key: string;
+  part_size: number;
+  created: number;
+}
+
 export interface Database {
   apps: AppsTable;
   users: UsersTable;
@@ -178,4 +214,7 @@ export interface Database {
   inbox: InboxTable;
   chatroom_super_admins: ChatroomSuperAdminsTable;
   group_requests: GroupRequestsTable;
+  chatfiles: ChatfilesTable;
+  chatfile_uploads: ChatfileUploadsTable;
+  chatfile_parts: ChatfilePartsTable;
 }

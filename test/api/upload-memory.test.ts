@@ -1,5 +1,7 @@
-// Shared-file uploads are streamed to the blob store, not buffered: ten concurrent 10 MB uploads
-// over a real HTTP connection must not grow the process's RSS by anything near the 100 MB sent.
+// Shared-file and attachment uploads are streamed to the blob store, not buffered: ten concurrent
+// 10 MB uploads over a real HTTP connection must not grow the process's RSS by anything near the
+// 100 MB sent. Likewise ten concurrent 10 MB attachment downloads, and ten 10 MB part uploads
+// (two parts each, assembled into one blob when completed).
 // On both blob stores: the local directory, and S3 (s3rver, in its own process so that its memory
 // is not counted). SQLite only (the database plays no part in how bytes are held). Also over real
 // HTTP: one byte over the limit is refused with 413, and a client that hangs up mid-upload leaves
@@ -10,6 +12,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/harness.js';
 import { startS3rver, type S3rver } from '../support/s3.js';
@@ -29,7 +32,7 @@ interface Medium {
   size(key: string): Promise<number>;
 }
 
-describe.each(['local', 's3'] as const)('shared-file uploads over real HTTP (sqlite, %s blobs)', (blobKind) => {
+describe.each(['local', 's3'] as const)('shared-file and attachment uploads over real HTTP (sqlite, %s blobs)', (blobKind) => {
   let t: TestApp;
   let s3: S3rver | undefined;
   let medium: Medium;
@@ -231,4 +234,148 @@ describe.each(['local', 's3'] as const)('shared-file uploads over real HTTP (sql
     const ok = await post(url.href, Buffer.from('after'), 'after.txt', { authorization: `Bearer ${t.adminToken}` });
     expect(ok.status, ok.text).toBe(200);
   }, 60_000);
+
+  // ---------------------------------------------------------------- attachments (/chatfiles)
+
+  /** Sends `head + content + tail` as the body of `method url`, as `post` does. */
+  function send(method: string, url: string, head: Buffer, content: Buffer, tail: Buffer, contentType: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method, headers: { ...headers, 'content-type': contentType, 'content-length': String(head.length + content.length + tail.length) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.write(head);
+      const CHUNK = 64 * 1024;
+      let offset = 0;
+      const pump = () => {
+        while (offset < content.length) {
+          const ok = req.write(content.subarray(offset, offset + CHUNK));
+          offset += CHUNK;
+          if (!ok) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        req.end(tail);
+      };
+      pump();
+    });
+  }
+
+  /** GETs `url`, hashing the body as it arrives (the client keeps no copy); answers status, size and digest. */
+  function fetchDigest(url: string, headers: Record<string, string>): Promise<{ status: number; size: number; digest: string }> {
+    return new Promise((resolve, reject) => {
+      http
+        .get(url, { headers }, (res) => {
+          const hash = createHash('sha256');
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            hash.update(c);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, size, digest: hash.digest('hex') }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  const uuidsOf = (responses: { text: string }[]) => responses.map((r) => (JSON.parse(r.text) as { entities: { uuid: string }[] }).entities[0]!.uuid);
+  const report = (what: string, m: { ms: number; baseline: number; peak: number; growth: number }) =>
+    console.log(
+      `upload-memory (${blobKind}): ${what} in ${m.ms} ms; baseline RSS ${(m.baseline / MB).toFixed(1)} MB, peak ${(m.peak / MB).toFixed(1)} MB, peak growth ${(m.growth / MB).toFixed(1)} MB`,
+    );
+
+  it('ten concurrent 10 MB attachment uploads, then ten concurrent downloads of them, each grow RSS by far less than 100 MB', async () => {
+    const [user] = await t.makeUsers('memattach');
+    const token = await t.userToken(user);
+    const content = randomBytes(TEN_MB);
+    const digest = sha256(content);
+    const headers = { authorization: `Bearer ${token}`, 'restrict-access': 'true', accept: '*/*' };
+    const up = await peakGrowth(() => Promise.all(Array.from({ length: UPLOADS }, (_, i) => post(`${base}/chatfiles?chat-type=CHAT&chat-target=x`, content, `att${i}.bin`, headers))));
+    report(`${UPLOADS} concurrent attachment uploads of ${TEN_MB} bytes`, up);
+    expect(up.result.map((r) => r.status), up.result.map((r) => r.text).join('\n')).toEqual(Array(UPLOADS).fill(200));
+    expect(up.growth).toBeLessThan(50 * MB);
+    const uuids = uuidsOf(up.result);
+    for (const uuid of uuids) expect(await medium.size(uuid)).toBe(TEN_MB);
+
+    const down = await peakGrowth(() => Promise.all(uuids.map((uuid) => fetchDigest(`${base}/chatfiles/${uuid}`, { authorization: `Bearer ${t.adminToken}` }))));
+    report(`${UPLOADS} concurrent attachment downloads of ${TEN_MB} bytes`, down);
+    for (const d of down.result) expect(d).toEqual({ status: 200, size: TEN_MB, digest });
+    expect(down.growth).toBeLessThan(50 * MB);
+    expect(await medium.partials()).toEqual([]);
+  }, 120_000);
+
+  it('ten concurrent 10 MB part uploads (two parts each) and their completion grow RSS by far less than 100 MB', async () => {
+    const [user] = await t.makeUsers('memparts');
+    const token = await t.userToken(user);
+    const content = randomBytes(TEN_MB);
+    const digest = sha256(content);
+    const headers = { authorization: `Bearer ${token}` };
+    const uploads: string[] = [];
+    let partSize = 0;
+    for (let i = 0; i < UPLOADS; i++) {
+      const res = await fetch(`${base}/sdk/chatfiles/part-upload`, { method: 'POST', headers });
+      const entity = ((await res.json()) as { entities: { uuid: string; part_lower_limit: number }[] }).entities[0]!;
+      uploads.push(entity.uuid);
+      partSize = entity.part_lower_limit;
+    }
+    const part = (n: number) => {
+      const boundary = `----qunliaoPart${randomBytes(8).toString('hex')}`;
+      return {
+        head: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="part_file"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        tail: Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="part_number"\r\n\r\n${n}\r\n--${boundary}--\r\n`),
+        contentType: `multipart/form-data; boundary=${boundary}`,
+      };
+    };
+    const slices = [content.subarray(0, partSize), content.subarray(partSize)];
+    const measured = await peakGrowth(async () => {
+      const parts = await Promise.all(
+        uploads.flatMap((uuid) =>
+          slices.map((bytes, i) => {
+            const { head, tail, contentType } = part(i + 1);
+            return send('PUT', `${base}/sdk/chatfiles/part-upload/${uuid}`, head, bytes, tail, contentType, { ...headers, 'restrict-access': 'true' });
+          }),
+        ),
+      );
+      expect(parts.map((p) => p.status), parts.map((p) => p.text).join('\n')).toEqual(Array(UPLOADS * 2).fill(200));
+      return Promise.all(uploads.map((uuid) => fetch(`${base}/sdk/chatfiles/part-upload/${uuid}?restrict-access=true&chat-type=CHAT&chat-target=x`, { method: 'POST', headers })));
+    });
+    report(`${UPLOADS} concurrent part uploads of ${TEN_MB} bytes (parts and completion)`, measured);
+    expect(measured.result.map((r) => r.status)).toEqual(Array(UPLOADS).fill(200));
+    expect(measured.growth).toBeLessThan(50 * MB);
+    const files = await Promise.all(measured.result.map(async (r) => ((await r.json()) as { entities: { uuid: string }[] }).entities[0]!.uuid));
+    for (const uuid of files) expect(await medium.size(uuid)).toBe(TEN_MB);
+    for (const uuid of [files[0]!, files[UPLOADS - 1]!]) {
+      expect(await fetchDigest(`${base}/chatfiles/${uuid}`, { authorization: `Bearer ${t.adminToken}` })).toEqual({ status: 200, size: TEN_MB, digest });
+    }
+    // Only the assembled files are left: the parts went with their completion.
+    const attachmentBlobs = (await medium.blobs()).filter((k) => !k.includes('-thumb'));
+    expect(attachmentBlobs).toEqual(expect.arrayContaining(files));
+    expect(await t.qunliao.store.db.selectFrom('chatfile_parts').select('blob_key').execute()).toEqual([]);
+    expect(await medium.partials()).toEqual([]);
+  }, 180_000);
+
+  it('ten concurrent uploads of a 9 MB photo, each with its thumbnail made, grow RSS by far less than the 90 MB uploaded', async () => {
+    const photo = await sharp({ create: { width: 2600, height: 2600, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    expect(photo.length).toBeGreaterThan(8 * MB);
+    expect(photo.length).toBeLessThanOrEqual(TEN_MB);
+    const headers = { authorization: `Bearer ${t.adminToken}`, 'restrict-access': 'true' };
+    const { head, tail, contentType } = framing('photo.jpg');
+    const imageHead = Buffer.from(head.toString().replace('application/octet-stream', 'image/jpeg'));
+    // libvips starts its threads and pools with the first image: not what is measured here.
+    const warmUp = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg().toBuffer();
+    expect((await send('POST', `${base}/chatfiles`, imageHead, warmUp, tail, contentType, headers)).status).toBe(200);
+    const measured = await peakGrowth(() => Promise.all(Array.from({ length: UPLOADS }, () => send('POST', `${base}/chatfiles`, imageHead, photo, tail, contentType, headers))));
+    report(`${UPLOADS} concurrent uploads of a ${photo.length}-byte JPEG with thumbnails`, measured);
+    expect(measured.result.map((r) => r.status), measured.result.map((r) => r.text).join('\n')).toEqual(Array(UPLOADS).fill(200));
+    expect(measured.growth).toBeLessThan(50 * MB);
+    for (const uuid of uuidsOf(measured.result)) {
+      const thumb = await fetch(`${base}/chatfiles/${uuid}?thumbnail=true`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+      expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({ width: 170, height: 170 });
+    }
+  }, 180_000);
 });

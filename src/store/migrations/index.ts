@@ -10,6 +10,7 @@ import { messages } from './006_messages.js';
 import { agora } from './007_agora.js';
 import { clientRest } from './009_client_rest.js';
 import { tokenCutoff } from './010_token_cutoff.js';
+import { chatfiles } from './011_chatfiles.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '007_agora': agora(dialect),
         '009_client_rest': clientRest(dialect),
         '010_token_cutoff': tokenCutoff(dialect),
+        '011_chatfiles': chatfiles(dialect),
       };
     },
   };
