@@ -18,6 +18,8 @@ import { threadRoutes } from './api/thread/routes.js';
 import { chatroomsRoutes } from './api/chatrooms/routes.js';
 import { messagesRoutes } from './api/messages/routes.js';
 import { wsRoutes } from './api/ws/routes.js';
+import { msyncRoutes } from './api/websocket/routes.js';
+import { sdkRoutes } from './api/sdk/routes.js';
 import websocket from '@fastify/websocket';
 import { InProcessFanout } from './coord/fanout.js';
 import multipart from '@fastify/multipart';
@@ -25,6 +27,8 @@ import { LocalBlobStore } from './blobs/local.js';
 import { Redis } from 'ioredis';
 
 const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
+/** Largest WebSocket frame a client may send (JSON /ws and msync). */
+export const MAX_FRAME_BYTES = 64 * 1024;
 
 export interface Qunliao {
   server: FastifyInstance;
@@ -37,13 +41,19 @@ export interface Qunliao {
 export async function createQunliao(config: Config): Promise<Qunliao> {
   const store = await openStore(config.db);
   try {
-    const services = createServices(config, store, new LocalBlobStore(config.dataDir), new InProcessFanout());
+    // Background failures (storing device positions…) go to the server's log once it exists.
+    const logs: { to?: FastifyInstance['log'] } = {};
+    const services = createServices(config, store, new LocalBlobStore(config.dataDir), new InProcessFanout(), (err, what) => logs.to?.error({ err }, what));
     const generatedApp = await services.apps.ensure(config.apps);
     // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
     // belong to another process's upload in progress.
     await services.groupFiles.removeOrphanBlobs(Date.now() - ORPHAN_BLOB_AGE_MS);
     const server = await buildServer(config, services);
-    server.addHook('onClose', async () => store.close());
+    logs.to = server.log;
+    server.addHook('onClose', async () => {
+      await services.sessions.flush();
+      await store.close();
+    });
     return { server, store, services, generatedApp };
   } catch (err) {
     await store.close();
@@ -83,7 +93,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   }
   // Shared-file uploads; the size limit is applied per request while streaming.
   await server.register(multipart);
-  await server.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Frames over 64 KiB close the connection (1009); docs/realtime.md, docs/client-sdk.md.
+  await server.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   await server.register(
     async (api) => {
@@ -95,8 +106,11 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatroomsRoutes, { services });
       await api.register(messagesRoutes, { services });
       await api.register(wsRoutes, { services });
+      await api.register(sdkRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );
+  // The client SDKs' socket, at the root as on the hosted service.
+  await server.register(msyncRoutes, { services });
   return server;
 }

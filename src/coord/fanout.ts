@@ -1,59 +1,76 @@
-// Delivery of frames to connected devices. A small publish/subscribe interface: in-process now;
-// a Redis implementation (channels per user) lets several server processes share it later.
+// Live notices to connected devices. A small publish/subscribe interface: in-process now; a Redis
+// implementation (a channel per user) lets several server processes share it later. Nothing here
+// is needed for correctness across restarts: the conversation logs and device positions in the
+// database are the truth, a notice only says "conversation X has these new entries" so that a
+// connected device need not wait or poll (services/sessions).
+import type { LogEntry } from '../services/sessions/entries.js';
 
-/** A connected device; answers whether it took the frame (false once its connection is closing). */
-export type FrameHandler = (frame: string) => boolean;
+/** New entries of one conversation (serializable: it may cross processes). */
+export interface Notice {
+  conversation: string;
+  entries: LogEntry[];
+}
+
+/**
+ * Why a user's sessions end (the hosted service logs the devices out); `replaced`: the same device
+ * (resource) logged in again on another connection.
+ */
+export type KickReason = 'password_changed' | 'deleted' | 'deactivated' | 'forced_logout' | 'replaced';
+
+/** A connected device. */
+export interface Listener {
+  /** Which of the user's devices this is (its resource). */
+  readonly resource: string;
+  notice(notice: Notice): void;
+  kick(reason: KickReason): void;
+}
 
 export interface Fanout {
-  /**
-   * Registers a connected device of a user; returns the function that unregisters it. `onKick`
-   * closes the device when the user's sessions end (deactivated, deleted, password changed).
-   */
-  subscribe(appUuid: string, username: string, handler: FrameHandler, onKick?: () => void): () => void;
-  /** Ends every connected device of the user (the hosted service logs them out). */
-  kick(appUuid: string, username: string): void;
-  /**
-   * Sends one frame to every connected device of each user (except `skip`, the sending device);
-   * returns the users at least one of whose devices took it.
-   */
-  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string>;
+  /** Registers a connected device of a user; returns the function that unregisters it. */
+  subscribe(appUuid: string, username: string, listener: Listener): () => void;
+  /** Ends every connected device of the user, or only the one with `resource`. */
+  kick(appUuid: string, username: string, reason: KickReason, resource?: string): void;
+  /** Tells every connected device of each user; answers how many devices were told. */
+  publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number;
   /** Whether the user has a connected device (presence). */
   isOnline(appUuid: string, username: string): boolean;
 }
 
 export class InProcessFanout implements Fanout {
-  private readonly devices = new Map<string, Set<FrameHandler>>();
-  private readonly kicks = new Map<FrameHandler, () => void>();
+  private readonly devices = new Map<string, Set<Listener>>();
 
   private key(appUuid: string, username: string): string {
     return `${appUuid}\u0000${username}`;
   }
 
-  subscribe(appUuid: string, username: string, handler: FrameHandler, onKick?: () => void): () => void {
+  subscribe(appUuid: string, username: string, listener: Listener): () => void {
     const key = this.key(appUuid, username);
     let set = this.devices.get(key);
     if (!set) this.devices.set(key, (set = new Set()));
-    set.add(handler);
-    if (onKick) this.kicks.set(handler, onKick);
+    set.add(listener);
     return () => {
-      set.delete(handler);
-      this.kicks.delete(handler);
-      if (set.size === 0) this.devices.delete(key);
+      set.delete(listener);
+      if (set.size === 0 && this.devices.get(key) === set) this.devices.delete(key);
     };
   }
 
-  kick(appUuid: string, username: string): void {
-    for (const handler of [...(this.devices.get(this.key(appUuid, username)) ?? [])]) this.kicks.get(handler)?.();
+  kick(appUuid: string, username: string, reason: KickReason, resource?: string): void {
+    for (const listener of [...(this.devices.get(this.key(appUuid, username)) ?? [])]) {
+      if (resource === undefined || listener.resource === resource) listener.kick(reason);
+    }
   }
 
-  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string> {
-    const reached = new Set<string>();
+  publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number {
+    let told = 0;
     for (const username of usernames) {
       const set = this.devices.get(this.key(appUuid, username));
       if (!set) continue;
-      for (const handler of set) if (handler !== skip && handler(frame)) reached.add(username);
+      for (const listener of set) {
+        listener.notice(notice);
+        told++;
+      }
     }
-    return reached;
+    return told;
   }
 
   isOnline(appUuid: string, username: string): boolean {

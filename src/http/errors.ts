@@ -138,6 +138,8 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),
   messageInvalidBody: entry(400, 'invalid_request_body', 'InvalidRequestBodyException', 'Request body is invalid. Please check body is correct.'),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
+  // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.
+  websocketRequired: entry(400, 'illegal_argument', ILLEGAL, 'this endpoint only accepts WebSocket connections (Connection: Upgrade, Upgrade: websocket)'),
 };
 
 export interface ErrorBody {

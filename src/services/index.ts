@@ -13,6 +13,8 @@ import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
 import type { Fanout } from '../coord/fanout.js';
+import { SessionsService } from './sessions/index.js';
+import { ChatroomPresenceService } from './chatroom-presence.js';
 import type { BlobStore } from '../blobs/index.js';
 
 export interface Services {
@@ -27,10 +29,15 @@ export interface Services {
   groupModeration: ModerationService;
   chatroomModeration: ModerationService;
   messages: MessagesService;
+  sessions: SessionsService;
+  chatroomPresence: ChatroomPresenceService;
   fanout: Fanout;
 }
 
-export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout): Services {
+/** Where services report failures that no caller sees (background work); the server's logger. */
+export type ErrorReporter = (err: unknown, what: string) => void;
+
+export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout, reportError: ErrorReporter = () => undefined): Services {
   const hasher = new SecretHasher(config.scryptCost);
   const apps = new AppsService(store.apps, hasher);
   const tokens = new TokensService(store.users);
@@ -50,6 +57,13 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const chatroomModeration = new ModerationService('chatroom', chatroomMembers, store.chatrooms, store.moderation, config.limits);
   const groupFiles = new GroupFilesService(groups, store.groups, store.groupFiles, blobs, config.limits);
   const threads = new ThreadsService(store.threads, store.groups, groups, config.limits);
-  const messages = new MessagesService(store.messages, store.users, store.groups, store.chatrooms, groupModeration, chatroomModeration, fanout);
-  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, fanout };
+  const messages = new MessagesService(
+    store.conversations,
+    store.users,
+    { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
+    fanout,
+  );
+  const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const chatroomPresence = new ChatroomPresenceService(chatroomMembers, store.chatrooms, store.moderation);
+  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, sessions, chatroomPresence, fanout };
 }

@@ -17,7 +17,11 @@ const SIG_CHARS = 43; // 32 bytes, base64url without padding
 const PAYLOAD_CHARS = Math.ceil((PAYLOAD_BYTES * 4) / 3);
 const TOKEN_PATTERN = new RegExp(`^${PREFIX}[A-Za-z0-9_-]{${PAYLOAD_CHARS + SIG_CHARS}}$`);
 
-export type Principal = { kind: 'app' } | { kind: 'user'; user: UserRow };
+/** `expiresAt`: Unix ms when the token stops working; 0 = never. */
+export type Principal = { kind: 'app' } | { kind: 'user'; user: UserRow; expiresAt: number };
+
+/** Why a well-formed, signed user token no longer works (the `reason` of a tokenRevoked error). */
+export type RevokedReason = 'user_not_found' | 'deactivated' | 'password_changed';
 
 export interface IssuedToken {
   accessToken: string;
@@ -86,8 +90,12 @@ export class TokensService {
     if (kind === KIND_APP) return { kind: 'app' };
 
     const user = await this.users.findByUuid(app.uuid, uuidString(payload.subarray(18, 34)));
-    if (!user || user.activated !== 1 || user.token_version !== payload.readUInt32BE(34)) fail('tokenRevoked');
-    return { kind: 'user', user };
+    // One REST answer for the three; client protocols tell them apart (docs/client-sdk.md).
+    const revoked: (reason: RevokedReason) => never = (reason) => fail('tokenRevoked', { reason });
+    if (!user) revoked('user_not_found');
+    if (user.activated !== 1) revoked('deactivated');
+    if (user.token_version !== payload.readUInt32BE(34)) revoked('password_changed');
+    return { kind: 'user', user, expiresAt };
   }
 }
 

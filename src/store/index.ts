@@ -8,7 +8,7 @@ import { GroupsRepository } from './groups.js';
 import { GroupFilesRepository } from './group-files.js';
 import { ThreadsRepository } from './threads.js';
 import { ModerationRepository } from './moderation.js';
-import { MessagesRepository } from './messages.js';
+import { ConversationsRepository } from './conversations.js';
 
 export interface Store {
   db: Db;
@@ -18,7 +18,7 @@ export interface Store {
   groups: GroupsRepository;
   chatrooms: GroupsRepository;
   moderation: ModerationRepository;
-  messages: MessagesRepository;
+  conversations: ConversationsRepository;
   groupFiles: GroupFilesRepository;
   threads: ThreadsRepository;
   close(): Promise<void>;
@@ -34,7 +34,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     groups: new GroupsRepository(db, dialect, 'group'),
     chatrooms: new GroupsRepository(db, dialect, 'chatroom'),
     moderation: new ModerationRepository(db),
-    messages: new MessagesRepository(db),
+    conversations: new ConversationsRepository(db),
     groupFiles: new GroupFilesRepository(db, dialect),
     threads: new ThreadsRepository(db, dialect),
     close: () => db.destroy(),

@@ -7,6 +7,7 @@ import { groupFiles } from './003_group_files.js';
 import { threads } from './004_threads.js';
 import { chatroomsModeration } from './005_chatrooms_moderation.js';
 import { messages } from './006_messages.js';
+import { conversationLogs } from './008_conversation_logs.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '004_threads': threads(dialect),
         '005_chatrooms_moderation': chatroomsModeration(dialect),
         '006_messages': messages(dialect),
+        '008_conversation_logs': conversationLogs(dialect),
       };
     },
   };
