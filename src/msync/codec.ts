@@ -351,10 +351,13 @@ export function batchFrame(queue: Jid, metas: Obj[], nextKey: number | undefined
   return syncDL({ status: OK, queue, metas, nextKey, isLast: false, timestamp: now });
 }
 
-/** The forced logout: a STATISTIC meta pushed on its own (isLast, PROTOCOL.md §6, §9). */
-export function kickFrame(operation: number, id: string, now: number): Uint8Array {
+/**
+ * The forced logout: a STATISTIC meta pushed on its own (isLast, PROTOCOL.md §6, §9). It names a
+ * queue (the user's own): the SDK reads the queue's name of every batch before it looks at the metas.
+ */
+export function kickFrame(operation: number, id: string, queue: Jid, now: number): Uint8Array {
   const meta = { id, ns: NameSpace.STATISTIC, timestamp: now, payload: pb.StatisticsBody.encode(pb.StatisticsBody.fromObject({ operation })).finish() };
-  return syncDL({ status: OK, metas: [meta], isLast: true, timestamp: now });
+  return syncDL({ status: OK, queue, metas: [meta], isLast: true, timestamp: now });
 }
 
 export { StatisticsOperation };

@@ -209,7 +209,8 @@ export class MsyncConnection {
   }
 
   private kick(reason: KickReason): void {
-    this.send(kickFrame(MSYNC_KICKS[reason], nextMessageId(Date.now()), Date.now()));
+    const self = this.user!.username;
+    this.send(kickFrame(MSYNC_KICKS[reason], nextMessageId(Date.now()), queueOf({ kind: 'user', id: userConversation(self).id }, this.appKey, self), Date.now()));
     this.close(MSYNC_CLOSE.kicked);
   }
 
