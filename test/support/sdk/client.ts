@@ -104,6 +104,12 @@ export class SdkUser {
     return this.rpc('send', options);
   }
 
+  /** `connection.modifyMessage` with a message created from `message` (options as for send). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  modify(messageId: string, message: Record<string, unknown>): Promise<any> {
+    return this.rpc('modify', { messageId, message });
+  }
+
   /** Any connection method (`joinChatRoom`, `close`, `renewToken`…). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(method: string, ...args: unknown[]): Promise<any> {

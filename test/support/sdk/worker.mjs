@@ -196,6 +196,8 @@ async function run(op, args) {
     }
     case 'send':
       return conn.send(sdk.message.create(args));
+    case 'modify':
+      return conn.modifyMessage({ messageId: args.messageId, modifiedMessage: sdk.message.create(args.message) });
     case 'call': {
       const method = conn[args.method];
       if (typeof method !== 'function') throw new Error(`no connection method ${String(args.method)}`);
