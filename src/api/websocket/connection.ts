@@ -45,6 +45,8 @@ import { eventMeta } from '../../msync/events.js';
 import { CONFERENCE_DOMAIN, MucOperation, NameSpace } from '../../msync/schema.js';
 
 const RESOURCE_MAX = 64;
+/** How long a kicked connection stays open after the kick frame (see kick()). */
+const KICK_CLOSE_DELAY_MS = 200;
 
 /** Token check refusals (services/tokens.ts codes) as PROVISION refusals. */
 function tokenRefusal(err: DomainError): MsyncStatus {
@@ -106,6 +108,7 @@ export class MsyncConnection {
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.state === 'closed') return;
     if (!isBinary) return this.close(MSYNC_CLOSE.textFrame);
     let frame: Inbound;
     try {
@@ -209,9 +212,14 @@ export class MsyncConnection {
   }
 
   private kick(reason: KickReason): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
     const self = this.user!.username;
     this.send(kickFrame(MSYNC_KICKS[reason], nextMessageId(Date.now()), queueOf({ kind: 'user', id: userConversation(self).id }, this.appKey, self), Date.now()));
-    this.close(MSYNC_CLOSE.kicked);
+    if (this.session) void this.services.sessions.close(this.session).catch((err: unknown) => this.log.error({ err }, 'closing an msync session failed'));
+    // The SDK reads the kick asynchronously and its close handler checks it on a timer: closing in
+    // the same instant can make it reconnect as after a network failure.
+    setTimeout(() => this.close(MSYNC_CLOSE.kicked), KICK_CLOSE_DELAY_MS).unref();
   }
 
   // ---- uplink metas ----
