@@ -39,10 +39,10 @@ describe.each(databases)('SDK moderation (%s)', (kind) => {
     it('a timed mute that has expired lets the member speak', async () => {
       const [o, m] = await s.t.makeUsers(`${p}te_o`, `${p}te_m`);
       const id = await create(o, [m]);
-      await s.t.apiOk('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 1000 });
       const member = await s.login(m);
+      await s.t.apiOk('POST', `/${resource}/${id}/mute`, { usernames: [m], mute_duration: 1500 });
       expect(await rejection(say(member, chatType, id, 'te early'))).toMatchObject({ type: 507 });
-      await sleep(1100);
+      await sleep(1600);
       await say(member, chatType, id, 'te late');
     });
 
