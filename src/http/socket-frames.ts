@@ -1,6 +1,9 @@
 // Frames of one client connection are handled one after another, in arrival order (order per
-// conversation follows from it). A client that sends faster than the server handles is closed
-// once MAX_QUEUED_FRAMES wait: memory per connection stays bounded whatever it sends.
+// conversation follows from it), each in its own turn of the event loop so that one busy
+// connection does not hold up the others (SQLite answers without leaving the current turn). A
+// client that sends faster than the server handles is closed once MAX_QUEUED_FRAMES wait: memory
+// per connection stays bounded whatever it sends.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RawData, WebSocket } from 'ws';
 
 export const MAX_QUEUED_FRAMES = 2048;
@@ -28,6 +31,7 @@ export function serialFrames(socket: WebSocket, handle: (data: RawData, isBinary
       return;
     }
     chain = chain
+      .then(() => nextTurn())
       .then(() => (socket.readyState === socket.OPEN ? handle(data, isBinary) : undefined))
       .catch(onError)
       .finally(() => {

@@ -41,7 +41,9 @@ message MSync {
   optional Version version = 1 [default = MSYNC_V1];
   optional JID guid = 2;
   optional string auth = 3;
-  optional Command command = 8;
+  // uint32 rather than the Command enum: proto2 decoding drops unknown enum values, and an
+  // unknown command must be seen to be refused.
+  optional uint32 command = 8;
   optional bytes payload = 9;
   optional uint32 deviceId = 10;
   repeated uint32 encryptType = 11 [packed = false];

@@ -36,14 +36,14 @@ export function decodeReceived(data: Uint8Array): Received {
   const m = toObject('MSync', data);
   const command = Number(m.command ?? 0);
   const type = PAYLOAD_TYPE[command];
-  const payload = m.payload ? Buffer.from(m.payload as string, 'base64') : new Uint8Array();
+  const payload = m.payload instanceof Uint8Array ? m.payload : new Uint8Array();
   return { command, body: type ? toObject(type, payload) : {} };
 }
 
 /** A meta's payload, decoded by its namespace. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function metaBody(meta: Obj): any {
-  const bytes = Buffer.from(String(meta.payload ?? ''), 'base64');
+  const bytes = meta.payload instanceof Uint8Array ? meta.payload : new Uint8Array();
   const ns = Number(meta.ns ?? 0);
   const type: keyof typeof pb = ns === NameSpace.CHAT ? 'MessageBody' : ns === NameSpace.MUC ? 'MUCBody' : 'StatisticsBody';
   return toObject(type, bytes);
