@@ -346,7 +346,7 @@ export function ackFrame(metaId: string, status: MsyncStatus | 'ok', now: number
 }
 
 /** A pulled batch: metas with isLast false and the key to acknowledge them, or the empty last one. */
-export function batchFrame(queue: Jid, metas: Obj[], nextKey: number | undefined, now: number): Uint8Array {
+export function batchFrame(queue: Jid, metas: Obj[], nextKey: string | undefined, now: number): Uint8Array {
   if (metas.length === 0 || nextKey === undefined) return syncDL({ status: OK, queue, metas: [], isLast: true, timestamp: now });
   return syncDL({ status: OK, queue, metas, nextKey, isLast: false, timestamp: now });
 }
@@ -361,6 +361,27 @@ export function kickFrame(operation: number, id: string, queue: Jid, now: number
 }
 
 export { StatisticsOperation };
+
+// ---- pull keys ----
+
+/**
+ * A pull key names the log entry acknowledged up to and, below it, the connection it was given
+ * on: key = seq × 1000 + connection mod 1000. The SDK drops a queue when a batch comes with the
+ * same nextKey as the one before (PROTOCOL.md §6), and a batch it did not acknowledge before a
+ * reconnect is offered again on the next connection — with another key.
+ */
+const KEY_SCALE = 1000n;
+
+export function pullKey(seq: number, connection: number): string {
+  return (BigInt(seq) * KEY_SCALE + BigInt(connection % 1000)).toString();
+}
+
+/** The log entry a pull key acknowledges; undefined for a key that is no key of ours. */
+export function seqOfKey(key: string | undefined): number | undefined {
+  if (key === undefined || !/^\d{1,20}$/.test(key)) return undefined;
+  const seq = BigInt(key) / KEY_SCALE;
+  return seq > 0n && seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seq) : undefined;
+}
 
 // ---- queues and metas of delivered entries ----
 

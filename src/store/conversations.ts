@@ -208,19 +208,27 @@ export class ConversationsRepository {
    * Records that the device connected. A device seen for the first time starts where the user's
    * other devices are (the furthest position of any of them in each conversation): it gets what
    * none of them has had, not the whole history. Beyond `maxDevices` the least recently seen
-   * devices are forgotten. Answers whether the device is new.
+   * devices are forgotten. Answers whether the device is new and the number of this connection
+   * of the device (1 for the first).
    */
-  async touchDevice(appUuid: string, username: string, resource: string, now: number, maxDevices: number): Promise<boolean> {
+  async touchDevice(appUuid: string, username: string, resource: string, now: number, maxDevices: number): Promise<{ fresh: boolean; connection: number }> {
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('devices')
-        .values({ app_uuid: appUuid, username, resource, created: now, last_seen: now })
+        .values({ app_uuid: appUuid, username, resource, created: now, last_seen: now, connections: 1 })
         .onConflict((oc) => oc.columns(['app_uuid', 'username', 'resource']).doNothing())
         .returning('resource')
         .executeTakeFirst();
       if (!inserted) {
-        await trx.updateTable('devices').set({ last_seen: now }).where('app_uuid', '=', appUuid).where('username', '=', username).where('resource', '=', resource).execute();
-        return false;
+        const row = await trx
+          .updateTable('devices')
+          .set((eb) => ({ last_seen: now, connections: eb('connections', '+', 1) }))
+          .where('app_uuid', '=', appUuid)
+          .where('username', '=', username)
+          .where('resource', '=', resource)
+          .returning('connections')
+          .executeTakeFirstOrThrow();
+        return { fresh: false, connection: Number(row.connections) };
       }
       await trx
         .insertInto('device_positions')
@@ -251,7 +259,7 @@ export class ConversationsRepository {
           await trx.deleteFrom(table).where('app_uuid', '=', appUuid).where('username', '=', username).where('resource', 'in', names).execute();
         }
       }
-      return true;
+      return { fresh: true, connection: 1 };
     });
   }
 

@@ -164,6 +164,7 @@ export interface DevicesTable {
   resource: string;
   created: number;
   last_seen: number;
+  connections: Generated<number>;
 }
 
 export interface DevicePositionsTable {

@@ -30,7 +30,7 @@ export function encode(type: keyof typeof pb, body: Obj): Uint8Array {
 }
 
 const toObject = (type: keyof typeof pb, bytes: Uint8Array): Obj =>
-  pb[type].toObject(pb[type].decode(bytes), { longs: String, enums: Number, defaults: false, arrays: true }) as Obj;
+  pb[type].toObject(pb[type].decode(bytes), { longs: String, enums: Number, defaults: false, arrays: false }) as Obj;
 
 export function decodeReceived(data: Uint8Array): Received {
   const m = toObject('MSync', data);

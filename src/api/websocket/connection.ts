@@ -35,7 +35,9 @@ import {
   noticeFrame,
   NOTICES_RESOURCE,
   provisionReply,
+  pullKey,
   queueOf,
+  seqOfKey,
   unreadReply,
   type Inbound,
   type InboundMeta,
@@ -313,9 +315,9 @@ export class MsyncConnection {
     const conversation = await this.conversationOf(queue);
     const now = Date.now();
     if (!conversation) return this.send(batchFrame(queue, [], undefined, now));
-    const n = key === undefined ? undefined : Number(key);
-    const pulled = await this.session!.pull(conversation, n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined);
+    const session = this.session!;
+    const pulled = await session.pull(conversation, seqOfKey(key));
     const metas = pulled.entries.map((e: LogEntry) => entryMeta(e, this.appKey, (entry) => eventMeta.of(entry, this.appKey))).filter((m) => m !== undefined);
-    this.send(batchFrame(queue, metas, pulled.nextKey, Date.now()));
+    this.send(batchFrame(queue, metas, pulled.nextKey === undefined ? undefined : pullKey(pulled.nextKey, session.connection), Date.now()));
   }
 }

@@ -47,7 +47,8 @@ export class SessionsService {
     session.start(async () => {
       // Positions moved by an earlier session of this device may still be on their way.
       await this.positions.flush();
-      await this.conversations.touchDevice(app.uuid, user.username, device.resource, this.now(), MAX_DEVICES_PER_USER);
+      const { connection } = await this.conversations.touchDevice(app.uuid, user.username, device.resource, this.now(), MAX_DEVICES_PER_USER);
+      session.connection = connection;
     });
     return session;
   }

@@ -113,6 +113,9 @@ export class Session implements Listener {
     return this.device.origin;
   }
 
+  /** Which connection of the device this is (1, 2, 3… counted in the database), once ready. */
+  connection = 0;
+
   /** Settles once the device is recorded (rejects when that failed: the codec closes the connection). */
   ready: Promise<void> = Promise.resolve();
 
@@ -306,7 +309,7 @@ export class Session implements Listener {
    */
   private async pushBacklog(): Promise<void> {
     const streams: { view: ConversationView; cursor: Cursor; queue: LogEntry[]; done: boolean; membership: object }[] = [];
-    for (const { view } of await this.pending()) {
+    for (const { view } of await this.waiting()) {
       streams.push({ view, cursor: await this.cursor(view), queue: [], done: false, membership: {} });
     }
     const refill = async (s: (typeof streams)[number]) => {
@@ -330,8 +333,16 @@ export class Session implements Listener {
 
   // ---- pull mode ----
 
-  /** Conversations with entries after this device's positions (what the login UNREAD lists). */
+  /**
+   * Conversations with entries this device has not had (what the login UNREAD lists). Those whose
+   * waiting entries are all hidden from it (its own sends, REST sends not synced to it) are passed
+   * over, and the device moves past them.
+   */
   async pending(): Promise<PendingView[]> {
+    return (await this.enqueue(() => this.waiting(), 'listing waiting conversations')) ?? [];
+  }
+
+  private async waiting(): Promise<PendingView[]> {
     const { conversations } = this.deps;
     const [chats, groups, own] = await Promise.all([
       conversations.pendingChats(this.app.uuid, this.username, this.resource, this.user.created),
@@ -341,9 +352,28 @@ export class Session implements Listener {
     const out: PendingView[] = [];
     for (const p of [...chats, ...groups, ...(own ? [own] : [])]) {
       const view = viewOf(p.id, this.username);
-      if (view) out.push({ view, count: Math.max(p.last_seq - (p.seq ?? 0), 1) });
+      if (!view) continue;
+      const cursor = await this.cursor(view);
+      if (!(await this.anyVisible(view, cursor))) continue;
+      out.push({ view, count: Math.max(p.last_seq - cursor.seq, 1) });
     }
     return out;
+  }
+
+  /** Whether a visible entry follows the cursor; when none does, the cursor moves past the hidden ones. */
+  private async anyVisible(view: ConversationView, cursor: Cursor): Promise<boolean> {
+    const membership = {};
+    let last = cursor.seq;
+    for (;;) {
+      const batch = await this.entriesAfter(view, last, PULL_BATCH, membership);
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        if (this.visible(e)) return true;
+        last = e.seq;
+      }
+    }
+    if (cursor.offered === cursor.seq) this.advance(view, cursor, last);
+    return false;
   }
 
   /**

@@ -58,6 +58,8 @@ export function conversationLogs(_dialect: Dialect) {
         .addColumn('resource', 'varchar(64)', (c) => c.notNull())
         .addColumn('created', 'bigint', (c) => c.notNull())
         .addColumn('last_seen', 'bigint', (c) => c.notNull())
+        // Connections so far: a client protocol can tell one connection of the device from the next.
+        .addColumn('connections', 'bigint', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('devices_pk', ['app_uuid', 'username', 'resource'])
         .execute();
 
