@@ -34,36 +34,48 @@ export interface Fanout {
   publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number;
   /** Whether the user has a connected device (presence). */
   isOnline(appUuid: string, username: string): boolean;
+  /**
+   * The users of the app with a connected device, when the implementation knows them all (the
+   * in-process one does): senders then tell only those of a room's members. Undefined otherwise.
+   */
+  onlineUsers(appUuid: string): ReadonlySet<string> | undefined;
 }
 
 export class InProcessFanout implements Fanout {
-  private readonly devices = new Map<string, Set<Listener>>();
-
-  private key(appUuid: string, username: string): string {
-    return `${appUuid}\u0000${username}`;
-  }
+  /** app → user → connected devices. */
+  private readonly apps = new Map<string, Map<string, Set<Listener>>>();
+  private readonly online = new Map<string, Set<string>>();
 
   subscribe(appUuid: string, username: string, listener: Listener): () => void {
-    const key = this.key(appUuid, username);
-    let set = this.devices.get(key);
-    if (!set) this.devices.set(key, (set = new Set()));
+    let users = this.apps.get(appUuid);
+    if (!users) this.apps.set(appUuid, (users = new Map()));
+    let set = users.get(username);
+    if (!set) users.set(username, (set = new Set()));
     set.add(listener);
+    let names = this.online.get(appUuid);
+    if (!names) this.online.set(appUuid, (names = new Set()));
+    names.add(username);
     return () => {
       set.delete(listener);
-      if (set.size === 0 && this.devices.get(key) === set) this.devices.delete(key);
+      if (set.size === 0 && users.get(username) === set) {
+        users.delete(username);
+        names.delete(username);
+      }
     };
   }
 
   kick(appUuid: string, username: string, reason: KickReason, resource?: string): void {
-    for (const listener of [...(this.devices.get(this.key(appUuid, username)) ?? [])]) {
+    for (const listener of [...(this.apps.get(appUuid)?.get(username) ?? [])]) {
       if (resource === undefined || listener.resource === resource) listener.kick(reason);
     }
   }
 
   publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number {
+    const users = this.apps.get(appUuid);
+    if (!users) return 0;
     let told = 0;
     for (const username of usernames) {
-      const set = this.devices.get(this.key(appUuid, username));
+      const set = users.get(username);
       if (!set) continue;
       for (const listener of set) {
         listener.notice(notice);
@@ -74,6 +86,10 @@ export class InProcessFanout implements Fanout {
   }
 
   isOnline(appUuid: string, username: string): boolean {
-    return this.devices.has(this.key(appUuid, username));
+    return this.apps.get(appUuid)?.has(username) ?? false;
+  }
+
+  onlineUsers(appUuid: string): ReadonlySet<string> {
+    return this.online.get(appUuid) ?? new Set();
   }
 }

@@ -420,9 +420,14 @@ export function messageMeta(m: DeliveredMessage, fromResource: string | null, ap
   };
 }
 
+/** Metas already built: a live entry is one object shared by every session it reached. */
+const metaCache = new WeakMap<LogEntry, Obj>();
+
 /** The meta of a delivered log entry; undefined for an entry msync has no form for. */
 export function entryMeta(entry: LogEntry, appKey: string, eventMeta: (entry: LogEntry) => Obj | undefined): Obj | undefined {
-  if (entry.message) return messageMeta(entry.message, entry.fromResource, appKey);
-  if (entry.event) return eventMeta(entry);
-  return undefined;
+  const cached = metaCache.get(entry);
+  if (cached) return cached;
+  const meta = entry.message ? messageMeta(entry.message, entry.fromResource, appKey) : entry.event ? eventMeta(entry) : undefined;
+  if (meta) metaCache.set(entry, meta);
+  return meta;
 }

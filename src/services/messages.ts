@@ -26,6 +26,8 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** Body + ext ≤ 5 KB (REFERENCE §2h). */
 const MESSAGE_MAX_BYTES = 5 * 1024;
 const CUSTOM_EVENT = /^[a-zA-Z0-9-_/.]{1,32}$/;
+/** Connected users looked up by name among a room's members; beyond, the members are read whole. */
+const ONLINE_LOOKUP_MAX = 500;
 /** Usernames, group and room ids are at most 64 characters — as stored (lower-cased). */
 const ID_MAX = 64;
 
@@ -155,8 +157,8 @@ interface Delivery {
   /** Who may see it; null = every member of the conversation. */
   audience: string[] | null;
   liveOnly: boolean;
-  /** Users whose connected devices are told now. */
-  notify: string[];
+  /** Users whose connected devices are told, looked up once the message is stored. */
+  notify: string[] | (() => Promise<string[]>);
 }
 
 export class MessagesService {
@@ -230,7 +232,6 @@ export class MessagesService {
     for (const id of targets) {
       const room = byId.get(id);
       // The hosted service does not check `to`: unknown groups and rooms get an id and reach nobody.
-      const members = room ? await this.conversations.roomMembers(id) : [];
       result[id] = (
         await this.deliver(app, {
           chatType: profile.chatType,
@@ -241,7 +242,10 @@ export class MessagesService {
           conversation: room ? roomConversation(profile.room, id) : undefined,
           audience: null,
           liveOnly,
-          notify: syncSender && !members.includes(sender) ? [...members, sender] : members,
+          notify: async () => {
+            const members = room ? await this.connectedMembers(app, room) : [];
+            return syncSender && !members.includes(sender) ? [...members, sender] : members;
+          },
         })
       ).id;
     }
@@ -284,7 +288,6 @@ export class MessagesService {
     const room = await this.findRoom(app, roomKind, to);
     const decision = await this.rooms[roomKind].moderation.maySpeak(room, from);
     if (!decision.allowed) refuse(decision.reason, to);
-    const members = await this.conversations.roomMembers(to);
     return this.deliver(app, {
       chatType,
       from,
@@ -294,8 +297,27 @@ export class MessagesService {
       conversation: roomConversation(roomKind, to),
       audience: null,
       liveOnly,
-      notify: members,
+      notify: () => this.connectedMembers(app, room),
     });
+  }
+
+  /**
+   * The members of a room to tell now (called once the message is stored). When the fan-out knows
+   * who is connected and they are fewer than the members, only those are looked up (nobody at all
+   * when nobody is connected), and again those who connected during the lookup: a device that
+   * subscribed after its backlog was read must not miss the notice. Otherwise every member.
+   */
+  private async connectedMembers(app: App, room: GroupRow): Promise<string[]> {
+    const online = this.fanout.onlineUsers(app.uuid);
+    if (!online || online.size >= room.member_count || online.size > ONLINE_LOOKUP_MAX) return this.conversations.roomMembers(room.id);
+    const asked = new Set<string>();
+    const members: string[] = [];
+    for (;;) {
+      const fresh = [...online].filter((u) => !asked.has(u));
+      if (fresh.length === 0) return members;
+      fresh.forEach((u) => asked.add(u));
+      members.push(...(await this.conversations.roomMembers(room.id, fresh)));
+    }
   }
 
   /** The group or chatroom a client names, or the refusal for one that does not exist. */
@@ -349,7 +371,8 @@ export class MessagesService {
       liveOnly: d.liveOnly,
       message,
     };
-    this.fanout.publish(app.uuid, d.notify, { conversation: d.conversation.id, entries: [entry] });
+    const notify = typeof d.notify === 'function' ? await d.notify() : d.notify;
+    this.fanout.publish(app.uuid, notify, { conversation: d.conversation.id, entries: [entry] });
     return { id, timestamp };
   }
 }

@@ -84,10 +84,12 @@ export class ConversationsRepository {
     await this.db.insertInto('messages').values(message).execute();
   }
 
-  /** The usernames of a group's or chatroom's members (for live notices). */
-  async roomMembers(roomId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('group_members').select('username').where('group_id', '=', roomId).execute();
-    return rows.map((r) => r.username);
+  /** The usernames of a group's or chatroom's members (for live notices); only those among `among` when given. */
+  async roomMembers(roomId: string, among?: string[]): Promise<string[]> {
+    if (among !== undefined && among.length === 0) return [];
+    let q = this.db.selectFrom('group_members').select('username').where('group_id', '=', roomId);
+    if (among !== undefined) q = q.where('username', 'in', among);
+    return (await q.execute()).map((r) => r.username);
   }
 
   /** Entries after `afterSeq`, oldest first, with their messages. */

@@ -47,10 +47,15 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+/** Frames already built: a live entry is one object shared by every session it reached. */
+const frames = new WeakMap<LogEntry, string>();
+
 function frameOf(entry: LogEntry): string | undefined {
-  if (entry.message) return JSON.stringify({ type: 'message', message: entry.message });
-  if (entry.event) return JSON.stringify({ type: 'event', event: entry.event });
-  return undefined;
+  const cached = frames.get(entry);
+  if (cached !== undefined) return cached;
+  const frame = entry.message ? JSON.stringify({ type: 'message', message: entry.message }) : entry.event ? JSON.stringify({ type: 'event', event: entry.event }) : undefined;
+  if (frame !== undefined) frames.set(entry, frame);
+  return frame;
 }
 
 export async function wsRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
