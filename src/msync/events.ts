@@ -45,8 +45,14 @@ function of(entry: LogEntry, appKey: string): Obj | undefined {
     isChatroom: e.room === 'chatroom',
   };
   if (e.memberCount !== undefined) body.mucMemberCount = e.memberCount;
+  // Where each handler of the SDK looks for the event's text.
   if (e.kind === 'muted' && e.muteExpire !== undefined) body.ext = JSON.stringify({ user_mute_time: e.muteExpire });
-  else if (e.text !== undefined) body.ext = e.text;
+  else if (e.text !== undefined) {
+    if (e.kind === 'member_joined') body.ext = e.text;
+    else if (e.kind === 'added') body.mucName = e.text;
+    else if (e.kind === 'info_updated') body.eventInfo = { eventType: 0, ext: e.text };
+    else body.reason = e.text;
+  }
   return {
     id: e.eventId,
     from: { appKey, name: e.from, domain: DOMAIN },

@@ -6,6 +6,7 @@ import type { GroupsRepository } from '../store/groups.js';
 import type { ModerationRepository } from '../store/moderation.js';
 import type { App } from './apps.js';
 import { ClientRefusal, DomainError, refuse, type ErrorCode } from './errors.js';
+import type { EventsService } from './events.js';
 import type { GroupsService } from './groups.js';
 import { isNumericId } from './ids.js';
 
@@ -37,6 +38,7 @@ export class ChatroomPresenceService {
     private readonly members: GroupsService,
     private readonly rooms: GroupsRepository,
     private readonly lists: ModerationRepository,
+    private readonly events: EventsService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -46,8 +48,11 @@ export class ChatroomPresenceService {
     return room;
   }
 
-  /** Joins (a member already is one: joining again succeeds); answers the room's state for the member. */
-  async join(app: App, username: string, id: string, leaveOthers: boolean): Promise<{ info: ChatroomJoinInfo; joined: boolean }> {
+  /**
+   * Joins (a member already is one: joining again succeeds); answers the room's state for the
+   * member. The other members are told (memberPresence), with the join's `ext`.
+   */
+  async join(app: App, username: string, id: string, leaveOthers: boolean, ext = ''): Promise<{ info: ChatroomJoinInfo; joined: boolean }> {
     await this.room(app, id);
     let joined = false;
     if (!(await this.rooms.member(id, username))) {
@@ -60,9 +65,13 @@ export class ChatroomPresenceService {
         else throw err;
       }
     }
+    if (joined) await this.events.room(app, { kind: 'chatroom', id }, { op: 'member_joined', from: username, ...(ext ? { text: ext } : {}) });
     if (leaveOthers) {
       for (const other of await this.rooms.userGroups(app.uuid, username, 0, LEAVE_OTHERS_MAX)) {
-        if (other.id !== id && other.owner !== username) await this.rooms.removeMembers(other.id, [username], this.now());
+        if (other.id === id || other.owner === username) continue;
+        if ((await this.rooms.removeMembers(other.id, [username], this.now())).length > 0) {
+          await this.events.room(app, { kind: 'chatroom', id: other.id }, { op: 'member_left', from: username });
+        }
       }
     }
     const room = await this.room(app, id);
@@ -79,10 +88,12 @@ export class ChatroomPresenceService {
     };
   }
 
-  /** Leaves (leaving a room one is not in succeeds); the owner cannot leave. Answers whether they were a member. */
+  /** Leaves (leaving a room one is not in succeeds); the owner cannot leave; the others are told (memberAbsence). Answers whether they were a member. */
   async leave(app: App, username: string, id: string): Promise<boolean> {
     const room = await this.room(app, id);
     if (room.owner === username) refuse('owner_cannot_leave', id);
-    return (await this.rooms.removeMembers(id, [username], this.now())).length > 0;
+    const left = (await this.rooms.removeMembers(id, [username], this.now())).length > 0;
+    if (left) await this.events.room(app, { kind: 'chatroom', id }, { op: 'member_left', from: username });
+    return left;
   }
 }

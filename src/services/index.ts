@@ -15,6 +15,7 @@ import { MessagesService } from './messages.js';
 import type { Fanout } from '../coord/fanout.js';
 import { SessionsService } from './sessions/index.js';
 import { ChatroomPresenceService } from './chatroom-presence.js';
+import { EventsService } from './events.js';
 import type { BlobStore } from '../blobs/index.js';
 
 export interface Services {
@@ -31,6 +32,7 @@ export interface Services {
   messages: MessagesService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
+  events: EventsService;
   fanout: Fanout;
 }
 
@@ -64,6 +66,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     fanout,
   );
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
-  const chatroomPresence = new ChatroomPresenceService(chatroomMembers, store.chatrooms, store.moderation);
-  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, sessions, chatroomPresence, fanout };
+  const events = new EventsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const chatroomPresence = new ChatroomPresenceService(chatroomMembers, store.chatrooms, store.moderation, events);
+  return { apps, tokens, grants, users, groups, groupFiles, threads, chatrooms, groupModeration, chatroomModeration, messages, sessions, chatroomPresence, events, fanout };
 }

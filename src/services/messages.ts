@@ -16,6 +16,7 @@ import type { ModerationService } from './moderation.js';
 import { isNumericId } from './ids.js';
 import { chatConversation, roomConversation, type RoomKind } from './sessions/conversations.js';
 import { ALL_DEVICES } from './sessions/entries.js';
+import { connectedMembers } from './sessions/recipients.js';
 import type { DeliveredMessage, LogEntry } from './sessions/entries.js';
 
 export type { DeliveredMessage } from './sessions/entries.js';
@@ -26,8 +27,6 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** Body + ext ≤ 5 KB (REFERENCE §2h). */
 const MESSAGE_MAX_BYTES = 5 * 1024;
 const CUSTOM_EVENT = /^[a-zA-Z0-9-_/.]{1,32}$/;
-/** Connected users looked up by name among a room's members; beyond, the members are read whole. */
-const ONLINE_LOOKUP_MAX = 500;
 /** Usernames, group and room ids are at most 64 characters — as stored (lower-cased). */
 const ID_MAX = 64;
 
@@ -301,23 +300,9 @@ export class MessagesService {
     });
   }
 
-  /**
-   * The members of a room to tell now (called once the message is stored). When the fan-out knows
-   * who is connected and they are fewer than the members, only those are looked up (nobody at all
-   * when nobody is connected), and again those who connected during the lookup: a device that
-   * subscribed after its backlog was read must not miss the notice. Otherwise every member.
-   */
-  private async connectedMembers(app: App, room: GroupRow): Promise<string[]> {
-    const online = this.fanout.onlineUsers(app.uuid);
-    if (!online || online.size >= room.member_count || online.size > ONLINE_LOOKUP_MAX) return this.conversations.roomMembers(room.id);
-    const asked = new Set<string>();
-    const members: string[] = [];
-    for (;;) {
-      const fresh = [...online].filter((u) => !asked.has(u));
-      if (fresh.length === 0) return members;
-      fresh.forEach((u) => asked.add(u));
-      members.push(...(await this.conversations.roomMembers(room.id, fresh)));
-    }
+  /** The members of a room to tell now (called once the message is stored). */
+  private connectedMembers(app: App, room: GroupRow): Promise<string[]> {
+    return connectedMembers(this.fanout, this.conversations, app.uuid, room.id, room.member_count);
   }
 
   /** The group or chatroom a client names, or the refusal for one that does not exist. */

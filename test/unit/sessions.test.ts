@@ -215,6 +215,23 @@ describe.each(databases)('session core (%s)', (kind) => {
       await close(outsider.session);
     });
 
+    it('room events: to every member but the one who left; a person\'s own log reaches them outside the room', async () => {
+      const [o, m, x] = await t.makeUsers('ce_o', 'ce_m', 'ce_x');
+      const gid = await t.createGroup(o, [m, x]);
+      const [so, sm, sx] = [await open(o, 'dev', 'push'), await open(m, 'dev', 'push'), await open(x, 'dev', 'push')];
+      await t.apiOk('DELETE', `/chatgroups/${gid}/users/${x}`);
+      await svc().events.room(app, { kind: 'group', id: gid }, { op: 'members_removed', from: o, to: [x] });
+      await until(() => so.rec.delivered.length === 1 && sm.rec.delivered.length === 1 && sx.rec.delivered.length === 1, 'the events');
+      for (const s of [so, sm]) expect(s.rec.delivered[0]!.event).toMatchObject({ kind: 'member_left', from: x, id: gid });
+      expect(sx.rec.delivered[0]!.event).toMatchObject({ kind: 'removed', to: [x], from: o });
+      expect(sx.rec.delivered[0]!.conversation).toBe(`user:${x}`);
+      await svc().events.room(app, { kind: 'group', id: gid }, { op: 'member_left', from: m });
+      await until(() => so.rec.delivered.length === 2, 'the owner seeing m leave');
+      await sleep(50);
+      expect(sm.rec.delivered).toHaveLength(1);
+      for (const s of [so, sm, sx]) await close(s.session);
+    });
+
     it('chatrooms: a device starts at what is new; nothing is kept for it', async () => {
       const [o, m] = await t.makeUsers('cr_o', 'cr_m');
       const rid = await t.createRoom(o, [m]);

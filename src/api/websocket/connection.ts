@@ -274,7 +274,7 @@ export class MsyncConnection {
         await presence.leave(this.app!, username, req.roomId);
         return ackFrame(meta.id, 'ok', now, nextMessageId(now));
       }
-      const { info } = await presence.join(this.app!, username, req.roomId, req.leaveOtherRooms);
+      const { info } = await presence.join(this.app!, username, req.roomId, req.leaveOtherRooms, req.ext);
       await this.session!.joined(req.roomId);
       // The join answer's room info, keyed by the user as the SDK names them (PROTOCOL.md §8).
       const chatroomInfo = JSON.stringify({

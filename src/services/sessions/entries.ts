@@ -79,6 +79,8 @@ export interface LogEntry {
   fromResource: string | null;
   /** The users who may see it; null = every member of the conversation. */
   audience: string[] | null;
+  /** Members who do not see it (the one who joined, who left…). */
+  except?: string[];
   /** Only for devices that were connected when it was written. */
   liveOnly: boolean;
   message?: DeliveredMessage;
@@ -92,9 +94,15 @@ export function entryFromRow(r: LogRow): LogEntry {
     timestamp: Number(r.timestamp),
     from: r.from_user,
     fromResource: r.from_resource,
-    audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
+    audience: null,
     liveOnly: Number(r.live_only) === 1,
   };
+  // The audience column: a JSON array of who sees it, or {"except": [...]} for everyone but them.
+  if (r.audience !== null) {
+    const audience = JSON.parse(r.audience) as string[] | { except: string[] };
+    if (Array.isArray(audience)) entry.audience = audience;
+    else entry.except = audience.except;
+  }
   if (r.m_id !== null) {
     entry.message = {
       id: r.m_id,

@@ -172,15 +172,17 @@ export class Session implements Listener {
   // ---- cursors ----
 
   /** The cursor of a conversation, created on first use: from the stored position, or where the user came in. */
-  private async cursor(view: ConversationView, liveHint?: number): Promise<Cursor> {
+  private async cursor(view: ConversationView): Promise<Cursor> {
     const known = this.cursors.get(view.id);
     if (known) return known;
     const { conversations } = this.deps;
     let cursor: Cursor;
     if (view.kind === 'chatroom') {
-      // Chatroom messages are not kept for later: a device starts at what is new.
-      const head = liveHint ?? (await conversations.lastSeq(this.app.uuid, view.id));
-      cursor = { seq: head, offered: head, persist: false };
+      // Chatroom messages are not kept for later: a device gets what was said while it was
+      // connected and its user a member (by time: the notice that brought it here may be late).
+      const since = Math.max(this.startedAt, (await this.member(view))?.joined ?? 0);
+      const seq = await conversations.seqBefore(this.app.uuid, view.id, since);
+      cursor = { seq, offered: seq, persist: false };
     } else {
       const stored = (await conversations.positions(this.app.uuid, this.username, this.resource, [view.id])).get(view.id);
       // Nothing from before the user existed (1:1) or joined (groups; also after leaving and rejoining).
@@ -216,6 +218,7 @@ export class Session implements Listener {
   private visible(e: LogEntry): boolean {
     if (e.fromResource !== null && e.from === this.username && (e.fromResource === this.origin || e.fromResource === ALL_DEVICES)) return false;
     if (e.audience !== null && !e.audience.includes(this.username)) return false;
+    if (e.except?.includes(this.username)) return false;
     // Live-only entries: for devices that were connected when they were sent.
     if (e.liveOnly && e.timestamp < this.startedAt && !this.liveSeen.has(`${e.conversation}\u0000${e.seq}`)) return false;
     return true;
@@ -254,7 +257,7 @@ export class Session implements Listener {
     const view = viewOf(notice.conversation, this.username);
     const first = notice.entries[0];
     if (!view || !first) return;
-    const cursor = await this.cursor(view, first.seq - 1);
+    const cursor = await this.cursor(view);
     const fresh = notice.entries.filter((e) => e.seq > cursor.seq);
     if (fresh.length === 0) return;
     const buffer = this.buffers.get(view.id) ?? [];
