@@ -91,7 +91,14 @@ export class MsyncPeer {
     });
     const done = new Promise<void>((resolve) => (this.provisioned = resolve));
     const provision = enc('Provision', { resource: `bench_${this.username}`, authToken: JSON.stringify({ token: `$t$${token}` }) });
-    this.socket.send(enc('MSync', { command: Command.PROVISION, guid: { appKey: APP_KEY, name: this.username, domain: 'easemob.com' }, auth: `$t$${token}`, payload: provision }));
+    this.socket.send(
+      enc('MSync', {
+        command: Command.PROVISION,
+        guid: { appKey: APP_KEY, name: this.username, domain: 'easemob.com' },
+        auth: `$t$${token}`,
+        payload: provision,
+      }),
+    );
     await done;
     this.socket.send(msync(Command.UNREAD));
   }
@@ -163,7 +170,9 @@ export class MsyncPeer {
   send(to: string, text: string): Promise<void> {
     const id = String(++this.metaSeq);
     const body = enc('MessageBody', { type: 1, from: { name: this.username }, to: { name: to }, contents: [{ type: 0, text }] });
-    this.socket.send(msync(Command.SYNC, enc('CommSyncUL', { meta: { id, to: { appKey: APP_KEY, name: to, domain: 'easemob.com' }, ns: NameSpace.CHAT, payload: body } })));
+    this.socket.send(
+      msync(Command.SYNC, enc('CommSyncUL', { meta: { id, to: { appKey: APP_KEY, name: to, domain: 'easemob.com' }, ns: NameSpace.CHAT, payload: body } })),
+    );
     return new Promise((resolve) => this.acks.set(id, resolve));
   }
 
@@ -320,10 +329,17 @@ export async function runMsyncCases(): Promise<{ failed: boolean; json: unknown;
   const admin = await appToken(server);
   const createGroup = async (names: string[]): Promise<string> => {
     const [owner, ...members] = names;
-    const { data } = await call(server, 'POST', `${APP_PATH}/chatgroups`, { groupname: `bench ${names.length}`, public: true, owner, members: members.slice(0, 99), maxusers: Math.max(200, names.length) }, admin);
+    const { data } = await call(
+      server,
+      'POST',
+      `${APP_PATH}/chatgroups`,
+      { groupname: `bench ${names.length}`, public: true, owner, members: members.slice(0, 99), maxusers: Math.max(200, names.length) },
+      admin,
+    );
     const id = (data as { groupid?: unknown } | undefined)?.groupid;
     if (typeof id !== 'string') throw new Error(`creating a group answered ${JSON.stringify(data)}`);
-    for (let i = 99; i < members.length; i += 60) await call(server, 'POST', `${APP_PATH}/chatgroups/${id}/users`, { usernames: members.slice(i, i + 60) }, admin);
+    for (let i = 99; i < members.length; i += 60)
+      await call(server, 'POST', `${APP_PATH}/chatgroups/${id}/users`, { usernames: members.slice(i, i + 60) }, admin);
     return id;
   };
   const tokens = new Map<string, string>();
@@ -379,7 +395,11 @@ export async function runMsyncCases(): Promise<{ failed: boolean; json: unknown;
     const avg = (ms: Measurement[]) => ms.reduce((s, m) => s + m.reqPerSec, 0) / ms.length;
     for (const size of ['small', 'large'] as const) {
       const m = runsOf[size];
-      sendRuns.push({ case: `POST messages/chatgroups, ${size === 'small' ? 2 : FANOUT_MEMBERS} members, none connected`, members: size === 'small' ? 2 : FANOUT_MEMBERS, m: { ...m[0]!, reqPerSec: avg(m) } });
+      sendRuns.push({
+        case: `POST messages/chatgroups, ${size === 'small' ? 2 : FANOUT_MEMBERS} members, none connected`,
+        members: size === 'small' ? 2 : FANOUT_MEMBERS,
+        m: { ...m[0]!, reqPerSec: avg(m) },
+      });
     }
     ratio = avg(runsOf.large) / avg(runsOf.small);
 
@@ -413,7 +433,10 @@ export async function runMsyncCases(): Promise<{ failed: boolean; json: unknown;
           method: 'POST',
           path: `${APP_PATH}/messages/users`,
           headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ from: senders[pick % PAIRS], to: [receivers[pick++ % PAIRS]], type: 'txt', body: { msg: 'bench 1:1' } }) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ from: senders[pick % PAIRS], to: [receivers[pick++ % PAIRS]], type: 'txt', body: { msg: 'bench 1:1' } }),
+          }),
         },
       ],
     });
@@ -454,17 +477,35 @@ export async function runMsyncCases(): Promise<{ failed: boolean; json: unknown;
     console.log(`large/small: ${fmt(ratio, 3)} (near 1: a message is written once, whatever the group's size)\n`);
     printTable(
       [`fan-out to ${FANOUT_MEMBERS} connected members, ms until the last`, 'min', 'median', 'p95', 'max'],
-      (['msync', 'ws'] as const).map((p) => [p === 'msync' ? 'msync (NOTICE, pull, ack)' : 'JSON /ws (push)', ...[fanout[p].min, fanout[p].median, fanout[p].p95, fanout[p].max].map((v) => fmt(v, 1))]),
+      (['msync', 'ws'] as const).map((p) => [
+        p === 'msync' ? 'msync (NOTICE, pull, ack)' : 'JSON /ws (push)',
+        ...[fanout[p].min, fanout[p].median, fanout[p].p95, fanout[p].max].map((v) => fmt(v, 1)),
+      ]),
       1,
     );
     console.log('');
     printTable(
       [`1:1 messages/s, ${PAIRS} pairs`, 'msgs/s', 'vs msync'],
-      (['msync', 'ws', 'rest'] as const).map((p) => [p === 'rest' ? 'REST sends (receivers on msync)' : p === 'ws' ? 'JSON /ws' : 'msync', fmt(throughput[p]), fmt(throughput[p] / Math.max(throughput.msync, 1e-9), 2)]),
+      (['msync', 'ws', 'rest'] as const).map((p) => [
+        p === 'rest' ? 'REST sends (receivers on msync)' : p === 'ws' ? 'JSON /ws' : 'msync',
+        fmt(throughput[p]),
+        fmt(throughput[p] / Math.max(throughput.msync, 1e-9), 2),
+      ]),
       1,
     );
-    console.log(`\nMemory: ${memory.clients} idle msync clients: RSS ${fmt(memory.rssBeforeKb / 1024, 1)} → ${fmt(memory.rssAfterKb / 1024, 1)} MiB, ${fmt(memory.perClientKb, 1)} KiB per client\n`);
+    console.log(
+      `\nMemory: ${memory.clients} idle msync clients: RSS ${fmt(memory.rssBeforeKb / 1024, 1)} → ${fmt(memory.rssAfterKb / 1024, 1)} MiB, ${fmt(memory.perClientKb, 1)} KiB per client\n`,
+    );
   };
-  const json = { sends: sendRuns.map((r) => ({ case: r.case, members: r.members, ...r.m })), sendRatioLargeSmall: ratio, fanoutMs: fanout, oneToOnePerSecond: throughput, memory, rounds: FANOUT_ROUNDS, pairs: PAIRS, window: WINDOW };
+  const json = {
+    sends: sendRuns.map((r) => ({ case: r.case, members: r.members, ...r.m })),
+    sendRatioLargeSmall: ratio,
+    fanoutMs: fanout,
+    oneToOnePerSecond: throughput,
+    memory,
+    rounds: FANOUT_ROUNDS,
+    pairs: PAIRS,
+    window: WINDOW,
+  };
   return { failed, json, print };
 }

@@ -18,11 +18,13 @@ export interface JsonClientError {
   error_description: string;
 }
 
-const json = (code: number, error: string, description: (detail: string) => string) => (detail: string): JsonClientError => ({
-  code,
-  error,
-  error_description: description(detail),
-});
+const json =
+  (code: number, error: string, description: (detail: string) => string) =>
+  (detail: string): JsonClientError => ({
+    code,
+    error,
+    error_description: description(detail),
+  });
 
 /** SDK codes: 215 USER_MUTED, 507 MESSAGE_ILLEGAL_WHITELIST, 602 GROUP_NOT_JOINED, 210 USER_PERMISSION_DENIED; 603 for a disabled group (ours). */
 export const JSON_WS_ERRORS: Record<ClientRefusalReason, (detail: string) => JsonClientError> = {
@@ -57,7 +59,9 @@ export interface MsyncStatus {
   reason: string;
 }
 
-const fail = (reason: (detail: string) => string) => (detail: string): MsyncStatus => ({ errorCode: ErrorCode.FAIL, reason: reason(detail) });
+const fail =
+  (reason: (detail: string) => string) =>
+  (detail: string): MsyncStatus => ({ errorCode: ErrorCode.FAIL, reason: reason(detail) });
 
 /** The SDK error type each status becomes is in the comment (PROTOCOL.md §5). */
 export const MSYNC_ERRORS: Record<ClientRefusalReason, (detail: string) => MsyncStatus> = {

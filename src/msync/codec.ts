@@ -214,7 +214,13 @@ export function bodyOf(content: Obj | undefined): { type: string; body: Obj } | 
     const s = v as Obj;
     return { width: Number(s.width ?? 0), height: Number(s.height ?? 0) };
   };
-  const file = () => keep({ url: str(c, 'remotePath'), secret: str(c, 'secretKey'), filename: str(c, 'displayName'), file_length: has(c, 'fileLength') ? Number(c.fileLength) : undefined });
+  const file = () =>
+    keep({
+      url: str(c, 'remotePath'),
+      secret: str(c, 'secretKey'),
+      filename: str(c, 'displayName'),
+      file_length: has(c, 'fileLength') ? Number(c.fileLength) : undefined,
+    });
   switch (has(c, 'type') ? Number(c.type) : ContentType.TEXT) {
     case ContentType.TEXT:
     case ContentType.COMBINE:
@@ -226,12 +232,21 @@ export function bodyOf(content: Obj | undefined): { type: string; body: Obj } | 
     case ContentType.VIDEO:
       return {
         type: 'video',
-        body: keep({ ...file(), url: str(c, 'remotePath'), length: has(c, 'duration') ? Number(c.duration) : undefined, thumb: str(c, 'thumbnailRemotePath'), thumb_secret: str(c, 'thumbnailSecretKey') }),
+        body: keep({
+          ...file(),
+          url: str(c, 'remotePath'),
+          length: has(c, 'duration') ? Number(c.duration) : undefined,
+          thumb: str(c, 'thumbnailRemotePath'),
+          thumb_secret: str(c, 'thumbnailSecretKey'),
+        }),
       };
     case ContentType.FILE:
       return { type: 'file', body: { ...file(), url: str(c, 'remotePath') } };
     case ContentType.LOCATION:
-      return { type: 'loc', body: keep({ lat: Number(c.latitude ?? 0), lng: Number(c.longitude ?? 0), addr: str(c, 'address'), buildingName: str(c, 'buildingName') }) };
+      return {
+        type: 'loc',
+        body: keep({ lat: Number(c.latitude ?? 0), lng: Number(c.longitude ?? 0), addr: str(c, 'address'), buildingName: str(c, 'buildingName') }),
+      };
     case ContentType.COMMAND:
       return { type: 'cmd', body: { action: str(c, 'action') } };
     case ContentType.CUSTOM: {
@@ -249,7 +264,12 @@ export type InboundChat =
   | { kind: 'receipt' }
   | { kind: 'unsupported'; what: 'recall' | 'edit' };
 
-const CHAT_TYPE: Partial<Record<number, string>> = { [BodyType.CHAT]: 'chat', [BodyType.NORMAL]: 'chat', [BodyType.GROUPCHAT]: 'groupchat', [BodyType.CHATROOM]: 'chatroom' };
+const CHAT_TYPE: Partial<Record<number, string>> = {
+  [BodyType.CHAT]: 'chat',
+  [BodyType.NORMAL]: 'chat',
+  [BodyType.GROUPCHAT]: 'groupchat',
+  [BodyType.CHATROOM]: 'chatroom',
+};
 
 /** A CHAT meta the client sent -> what to do with it. */
 export function decodeChat(meta: InboundMeta): InboundChat {

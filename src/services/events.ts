@@ -101,7 +101,14 @@ export class EventsService {
 
   private async deliver(app: App, room: RoomRef, o: RoomOperation): Promise<void> {
     const group = room.kind === 'group';
-    const event = (kind: RoomEventKind, extra: Partial<RoomEvent> = {}): RoomEvent => ({ eventId: '', room: room.kind, id: room.id, kind, from: o.from, ...extra });
+    const event = (kind: RoomEventKind, extra: Partial<RoomEvent> = {}): RoomEvent => ({
+      eventId: '',
+      room: room.kind,
+      id: room.id,
+      kind,
+      from: o.from,
+      ...extra,
+    });
     switch (o.op) {
       case 'members_added': {
         // memberPresence names the member who joined; the added member learns who added them.
@@ -193,7 +200,7 @@ export class EventsService {
   private async toMembers(app: App, room: RoomRef, event: RoomEvent, audience?: string[] | { except: string[] }): Promise<void> {
     const head = roomConversation(room.kind, room.id);
     if (Array.isArray(audience)) {
-      const members = new Set((await this.conversations.roomMembers(room.id, audience)));
+      const members = new Set(await this.conversations.roomMembers(room.id, audience));
       const list = audience.filter((u) => members.has(u));
       if (list.length > 0) await this.append(app, head, event, list, false, async () => list);
       return;
@@ -210,7 +217,14 @@ export class EventsService {
   }
 
   /** Stores the event, then tells the connected devices of `notify()` (looked up once it is stored). */
-  private async append(app: App, head: ConversationHead, event: RoomEvent, audience: string[] | { except: string[] } | null, liveOnly: boolean, notify: () => Promise<string[]>): Promise<void> {
+  private async append(
+    app: App,
+    head: ConversationHead,
+    event: RoomEvent,
+    audience: string[] | { except: string[] } | null,
+    liveOnly: boolean,
+    notify: () => Promise<string[]>,
+  ): Promise<void> {
     const timestamp = this.now();
     const stamped: RoomEvent = { ...event, eventId: nextMessageId(timestamp) };
     const seq = await this.conversations.append(app.uuid, head, {

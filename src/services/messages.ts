@@ -186,7 +186,8 @@ export class MessagesService {
     // Checked as stored: lower-casing can make a name longer ("İ" becomes two characters).
     const sender = from.toLowerCase();
     if (sender.length > ID_MAX) fail('messageInvalidBody');
-    if (f.to === undefined || f.to === null || (Array.isArray(f.to) && f.to.length === 0) || f.to === '') fail('messageSendError', { message: "param to can't be empty" });
+    if (f.to === undefined || f.to === null || (Array.isArray(f.to) && f.to.length === 0) || f.to === '')
+      fail('messageSendError', { message: "param to can't be empty" });
     const to = Array.isArray(f.to) ? f.to : [f.to];
     if (to.some((t) => typeof t !== 'string' && typeof t !== 'number')) fail('messageInvalidBody');
     const targets = [...new Set(to.map((t) => String(t)))];
@@ -199,7 +200,14 @@ export class MessagesService {
 
     const result: Record<string, string> = {};
     if (!profile.room) {
-      const existing = new Set((await this.users.findManyByName(app.uuid, targets.map((t) => t.toLowerCase()))).map((u) => u.username));
+      const existing = new Set(
+        (
+          await this.users.findManyByName(
+            app.uuid,
+            targets.map((t) => t.toLowerCase()),
+          )
+        ).map((u) => u.username),
+      );
       for (const user of targets) {
         const peer = user.toLowerCase();
         const exists = existing.has(peer);
@@ -345,7 +353,16 @@ export class MessagesService {
       },
       row,
     );
-    const message: DeliveredMessage = { id, from: d.from, to: d.to, chat_type: d.chatType, type: d.content.type, body: d.content.body, ext: d.content.ext, timestamp };
+    const message: DeliveredMessage = {
+      id,
+      from: d.from,
+      to: d.to,
+      chat_type: d.chatType,
+      type: d.content.type,
+      body: d.content.body,
+      ext: d.content.ext,
+      timestamp,
+    };
     const entry: LogEntry = {
       conversation: d.conversation.id,
       seq,

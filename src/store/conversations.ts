@@ -74,7 +74,10 @@ export class ConversationsRepository {
         .returning('last_seq')
         .executeTakeFirstOrThrow();
       if (message) await trx.insertInto('messages').values(message).execute();
-      await trx.insertInto('conversation_log').values({ ...entry, app_uuid: appUuid, conversation: head.id, seq: last_seq }).execute();
+      await trx
+        .insertInto('conversation_log')
+        .values({ ...entry, app_uuid: appUuid, conversation: head.id, seq: last_seq })
+        .execute();
       return Number(last_seq);
     });
   }
@@ -143,11 +146,7 @@ export class ConversationsRepository {
       this.db
         .selectFrom('conversations as c')
         .leftJoin('device_positions as p', (join) =>
-          join
-            .onRef('p.app_uuid', '=', 'c.app_uuid')
-            .onRef('p.conversation', '=', 'c.id')
-            .on('p.username', '=', username)
-            .on('p.resource', '=', resource),
+          join.onRef('p.app_uuid', '=', 'c.app_uuid').onRef('p.conversation', '=', 'c.id').on('p.username', '=', username).on('p.resource', '=', resource),
         )
         .select(['c.id', 'c.last_seq', 'p.seq'])
         .where('c.app_uuid', '=', appUuid)
@@ -169,11 +168,7 @@ export class ConversationsRepository {
         join.onRef('c.app_uuid', '=', 'g.app_uuid').on('c.id', '=', sql<string>`${sql.lit(`${kind}:`)} || ${sql.ref('g.group_id')}`),
       )
       .leftJoin('device_positions as p', (join) =>
-        join
-          .onRef('p.app_uuid', '=', 'c.app_uuid')
-          .onRef('p.conversation', '=', 'c.id')
-          .on('p.username', '=', username)
-          .on('p.resource', '=', resource),
+        join.onRef('p.app_uuid', '=', 'c.app_uuid').onRef('p.conversation', '=', 'c.id').on('p.username', '=', username).on('p.resource', '=', resource),
       )
       .select(['c.id', 'c.last_seq', 'p.seq'])
       .where('g.app_uuid', '=', appUuid)
@@ -190,11 +185,7 @@ export class ConversationsRepository {
     const row = await this.db
       .selectFrom('conversations as c')
       .leftJoin('device_positions as p', (join) =>
-        join
-          .onRef('p.app_uuid', '=', 'c.app_uuid')
-          .onRef('p.conversation', '=', 'c.id')
-          .on('p.username', '=', username)
-          .on('p.resource', '=', resource),
+        join.onRef('p.app_uuid', '=', 'c.app_uuid').onRef('p.conversation', '=', 'c.id').on('p.username', '=', username).on('p.resource', '=', resource),
       )
       .select(['c.id', 'c.last_seq', 'p.seq'])
       .where('c.app_uuid', '=', appUuid)

@@ -22,8 +22,10 @@ describe.each(databases)('SDK room events (%s)', (kind) => {
   });
 
   const announce = (room: RoomRef, op: RoomOperation) => s.t.qunliao.services.events.room(app, room, op);
-  const groupEvent = (u: SdkUser, operation: string) => u.waitFor('onGroupEvent', (e: { operation: string }) => e.operation === operation, `onGroupEvent ${operation}`);
-  const roomEvent = (u: SdkUser, operation: string) => u.waitFor('onChatroomEvent', (e: { operation: string }) => e.operation === operation, `onChatroomEvent ${operation}`);
+  const groupEvent = (u: SdkUser, operation: string) =>
+    u.waitFor('onGroupEvent', (e: { operation: string }) => e.operation === operation, `onGroupEvent ${operation}`);
+  const roomEvent = (u: SdkUser, operation: string) =>
+    u.waitFor('onChatroomEvent', (e: { operation: string }) => e.operation === operation, `onChatroomEvent ${operation}`);
   const none = async (u: SdkUser, name = 'onGroupEvent') => {
     await sleep(SDK_QUIET_MS);
     expect(u.all(name)).toEqual([]);
@@ -36,7 +38,8 @@ describe.each(databases)('SDK room events (%s)', (kind) => {
       const [co, cm, cn] = await Promise.all([o, m, n].map((u) => s.login(u)));
       await s.t.apiOk('POST', `/chatgroups/${gid}/users/${n}`);
       await announce({ kind: 'group', id: gid }, { op: 'members_added', from: o, to: [n] });
-      for (const u of [co!, cm!]) expect(await groupEvent(u, 'memberPresence')).toMatchObject({ operation: 'memberPresence', id: gid, from: n, memberCount: 3 });
+      for (const u of [co!, cm!])
+        expect(await groupEvent(u, 'memberPresence')).toMatchObject({ operation: 'memberPresence', id: gid, from: n, memberCount: 3 });
       expect(await groupEvent(cn!, 'directJoined')).toMatchObject({ id: gid, from: o, name: 'the group' });
       await sleep(SDK_QUIET_MS);
       expect(cn!.all('onGroupEvent').map((e: { operation: string }) => e.operation)).toEqual(['directJoined']);
@@ -189,7 +192,10 @@ describe.each(databases)('SDK room events (%s)', (kind) => {
         const ws = await devices.connect(m);
         await announce({ kind: 'group', id: gid }, { op: 'muted', from: o, to: [m], expire: 123 });
         const frame = await ws.waitFor((f) => (f as { type?: string }).type === 'event', 'the event frame');
-        expect(frame).toMatchObject({ type: 'event', event: { room: 'group', id: gid, kind: 'muted', from: o, to: [m], muteExpire: 123, eventId: expect.stringMatching(/^\d+$/) } });
+        expect(frame).toMatchObject({
+          type: 'event',
+          event: { room: 'group', id: gid, kind: 'muted', from: o, to: [m], muteExpire: 123, eventId: expect.stringMatching(/^\d+$/) },
+        });
       } finally {
         await devices.closeAll();
       }

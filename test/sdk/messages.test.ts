@@ -107,7 +107,16 @@ describe.each(databases)('SDK messages (%s)', (kind) => {
       expect(Number(got.time)).toBe(sent.message.time);
 
       const delivered = await ws.waitFor((f) => f.type === 'message' && f.message?.id === sent.serverMsgId, 'the /ws copy');
-      expect(delivered.message).toEqual({ id: sent.serverMsgId, from: a, to: b, chat_type: 'chat', type: c.type, body: c.body, ext: EXT, timestamp: sent.message.time });
+      expect(delivered.message).toEqual({
+        id: sent.serverMsgId,
+        from: a,
+        to: b,
+        chat_type: 'chat',
+        type: c.type,
+        body: c.body,
+        ext: EXT,
+        timestamp: sent.message.time,
+      });
 
       const row = await storedMessage(sent.serverMsgId);
       expect(row).toMatchObject({ chat_type: 'chat', from_user: a, to_target: b, msg_type: c.type });
@@ -134,7 +143,13 @@ describe.each(databases)('SDK messages (%s)', (kind) => {
       expect(await member.waitFor('onCustomMessage')).toMatchObject(expected);
       expect(await owner2.waitFor('onCustomMessage')).toMatchObject(expected);
       const frame = await ws.waitFor((f) => f.type === 'message', 'the /ws copy');
-      expect(frame.message).toMatchObject({ id: sent.serverMsgId, from: o, to: id, chat_type: resource === 'chatgroups' ? 'groupchat' : 'chatroom', type: 'custom' });
+      expect(frame.message).toMatchObject({
+        id: sent.serverMsgId,
+        from: o,
+        to: id,
+        chat_type: resource === 'chatgroups' ? 'groupchat' : 'chatroom',
+        type: 'custom',
+      });
       await sleep(SDK_QUIET_MS);
       expect(owner1.all('onCustomMessage')).toEqual([]);
       expect(outsider.all('onCustomMessage')).toEqual([]);
@@ -178,7 +193,16 @@ describe.each(databases)('SDK messages (%s)', (kind) => {
         room: (await send('chatrooms', [rid], { type: 'cmd', body: { action: 'rs room' } }))[rid],
       };
       expect(await member.message('rs user')).toMatchObject({ id: ids.chat, from: o, to: m, chatType: 'singleChat', ext: EXT });
-      expect(await member.waitFor('onLocationMessage')).toMatchObject({ id: ids.group, from: o, to: gid, chatType: 'groupChat', lat: 1.5, lng: 2.5, addr: 'here', ext: EXT });
+      expect(await member.waitFor('onLocationMessage')).toMatchObject({
+        id: ids.group,
+        from: o,
+        to: gid,
+        chatType: 'groupChat',
+        lat: 1.5,
+        lng: 2.5,
+        addr: 'here',
+        ext: EXT,
+      });
       expect(await member.waitFor('onCmdMessage')).toMatchObject({ id: ids.room, from: o, to: rid, chatType: 'chatRoom', action: 'rs room', ext: EXT });
     });
 
@@ -214,7 +238,10 @@ describe.each(databases)('SDK messages (%s)', (kind) => {
       await s.login(b);
       const sent = await sender.send({ type: 'txt', chatType: 'singleChat', to: b, msg: 'rc' });
       const started = Date.now();
-      expect(await rejection(sender.call('recallMessage', { mid: sent.serverMsgId, to: b, chatType: 'singleChat' }))).toMatchObject({ type: 505, message: 'message recall disabled' });
+      expect(await rejection(sender.call('recallMessage', { mid: sent.serverMsgId, to: b, chatType: 'singleChat' }))).toMatchObject({
+        type: 505,
+        message: 'message recall disabled',
+      });
       expect(await rejection(sender.modify(sent.serverMsgId, { type: 'txt', chatType: 'singleChat', to: b, msg: 'rc edited' }))).toMatchObject({ type: 505 });
       // Answered, not left to the SDK's 15 s send timeout.
       expect(Date.now() - started).toBeLessThan(5000);

@@ -40,7 +40,12 @@ describe.each(databases)('SDK offline sync (%s)', (kind) => {
     await user.waitFor('onOfflineMessageSyncStart');
     await user.waitFor('onOfflineMessageSyncFinish');
     for (const prefix of ['of a', 'of c', 'of g']) expect(user.texts(prefix)).toEqual([0, 1, 2].map((i) => `${prefix}${i}`));
-    expect(user.all('onTextMessage').map((m: { id: string }) => m.id).sort()).toEqual([...ids].sort());
+    expect(
+      user
+        .all('onTextMessage')
+        .map((m: { id: string }) => m.id)
+        .sort(),
+    ).toEqual([...ids].sort());
     // Acknowledged: the next login brings none of them again.
     await user.call('close');
     await user.waitFor('onDisconnected');

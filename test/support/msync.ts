@@ -83,8 +83,21 @@ export class MsyncClient {
   /** PROVISION as the SDK sends it; answers the Provision reply. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async provision(appKey: string, name: string, token: string, resource = `raw_${name}`): Promise<any> {
-    const p = encode('Provision', { osType: 16, version: '4.21.1', compressType: [0], encryptType: [0], deviceUuid: 'raw', deviceName: 'raw', resource, authToken: JSON.stringify({ token: `$t$${token}` }), sessionId: `${Date.now()}:`, actionVersion: 'v5.2' });
-    this.raw(encodeMsync(Command.PROVISION, p, { guid: { appKey, name, domain: 'easemob.com', clientResource: resource }, auth: `$t$${token}`, encryptType: [0] }));
+    const p = encode('Provision', {
+      osType: 16,
+      version: '4.21.1',
+      compressType: [0],
+      encryptType: [0],
+      deviceUuid: 'raw',
+      deviceName: 'raw',
+      resource,
+      authToken: JSON.stringify({ token: `$t$${token}` }),
+      sessionId: `${Date.now()}:`,
+      actionVersion: 'v5.2',
+    });
+    this.raw(
+      encodeMsync(Command.PROVISION, p, { guid: { appKey, name, domain: 'easemob.com', clientResource: resource }, auth: `$t$${token}`, encryptType: [0] }),
+    );
     return (await this.next((f) => f.command === Command.PROVISION)).body;
   }
 

@@ -32,8 +32,20 @@ const syncFrame = (ul: Record<string, unknown>) => encodeMsync(Command.SYNC, enc
 
 describe('decoding what the SDK sends', () => {
   it('PROVISION: guid, auth, resource, authToken, sessionId', () => {
-    const p = encode('Provision', { osType: 16, version: '4.21.1', resource: 'webim_web_1', authToken: '{"token":"$t$YWMtx"}', sessionId: '17:', protocolCompressType: [2] });
-    const frame = encodeMsync(Command.PROVISION, p, { guid: { appKey: APP_KEY, name: 'alice', domain: 'easemob.com', clientResource: 'webim_web_1' }, auth: '$t$YWMtx', encryptType: [0], traceId: '7205759403792793599' });
+    const p = encode('Provision', {
+      osType: 16,
+      version: '4.21.1',
+      resource: 'webim_web_1',
+      authToken: '{"token":"$t$YWMtx"}',
+      sessionId: '17:',
+      protocolCompressType: [2],
+    });
+    const frame = encodeMsync(Command.PROVISION, p, {
+      guid: { appKey: APP_KEY, name: 'alice', domain: 'easemob.com', clientResource: 'webim_web_1' },
+      auth: '$t$YWMtx',
+      encryptType: [0],
+      traceId: '7205759403792793599',
+    });
     expect(decodeFrame(frame)).toEqual({
       command: 'provision',
       guid: { appKey: APP_KEY, name: 'alice', domain: 'easemob.com', clientResource: 'webim_web_1' },
@@ -45,10 +57,26 @@ describe('decoding what the SDK sends', () => {
   });
 
   it('SYNC: a meta (64-bit id kept exact), a pull key, a queue', () => {
-    const frame = syncFrame({ meta: { id: '1300000000000000001', to: { appKey: APP_KEY, name: 'bob', domain: 'easemob.com' }, ns: NameSpace.CHAT, payload: Buffer.from([1, 2]), routetype: 1 }, key: '18446744073709551615', queue: { name: 'bob' } });
+    const frame = syncFrame({
+      meta: {
+        id: '1300000000000000001',
+        to: { appKey: APP_KEY, name: 'bob', domain: 'easemob.com' },
+        ns: NameSpace.CHAT,
+        payload: Buffer.from([1, 2]),
+        routetype: 1,
+      },
+      key: '18446744073709551615',
+      queue: { name: 'bob' },
+    });
     const f = decodeFrame(frame);
     expect(f).toMatchObject({ command: 'sync', key: '18446744073709551615', queue: { name: 'bob' } });
-    expect(f.command === 'sync' && f.meta).toEqual({ id: '1300000000000000001', to: { appKey: APP_KEY, name: 'bob', domain: 'easemob.com' }, ns: NameSpace.CHAT, payload: Buffer.from([1, 2]), routeOnline: true });
+    expect(f.command === 'sync' && f.meta).toEqual({
+      id: '1300000000000000001',
+      to: { appKey: APP_KEY, name: 'bob', domain: 'easemob.com' },
+      ns: NameSpace.CHAT,
+      payload: Buffer.from([1, 2]),
+      routeOnline: true,
+    });
   });
 
   it('UNREAD and LOGOUT; an empty frame is a SYNC with nothing in it', () => {
@@ -70,22 +98,56 @@ describe('decoding what the SDK sends', () => {
   });
 
   it('chat metas: sends by body type, receipts, recall and edit', () => {
-    const meta = (body: Record<string, unknown>, to = 'bob') => ({ id: '5', to: { name: to }, ns: NameSpace.CHAT, payload: encode('MessageBody', body), routeOnline: false });
-    expect(decodeChat(meta({ type: BodyType.CHAT, to: { name: 'bob' }, contents: [{ type: ContentType.TEXT, text: 'hi' }], ext: [{ key: 'k', type: ValueType.STRING, stringValue: 'v' }] }))).toEqual({
+    const meta = (body: Record<string, unknown>, to = 'bob') => ({
+      id: '5',
+      to: { name: to },
+      ns: NameSpace.CHAT,
+      payload: encode('MessageBody', body),
+      routeOnline: false,
+    });
+    expect(
+      decodeChat(
+        meta({
+          type: BodyType.CHAT,
+          to: { name: 'bob' },
+          contents: [{ type: ContentType.TEXT, text: 'hi' }],
+          ext: [{ key: 'k', type: ValueType.STRING, stringValue: 'v' }],
+        }),
+      ),
+    ).toEqual({
       kind: 'send',
       send: { chatType: 'chat', to: 'bob', type: 'txt', body: { msg: 'hi' }, ext: { k: 'v' }, onlineOnly: false },
     });
-    expect(decodeChat(meta({ type: BodyType.GROUPCHAT, contents: [{ type: ContentType.COMMAND, action: 'go' }] }, '42'))).toMatchObject({ send: { chatType: 'groupchat', to: '42', type: 'cmd', body: { action: 'go' } } });
-    expect(decodeChat(meta({ type: BodyType.CHATROOM, contents: [] }, '43'))).toMatchObject({ send: { chatType: 'chatroom', to: '43', type: undefined, body: undefined } });
-    for (const type of [BodyType.READ_ACK, BodyType.DELIVER_ACK, BodyType.CHANNEL_ACK]) expect(decodeChat(meta({ type, ackMessageId: '9' }))).toEqual({ kind: 'receipt' });
+    expect(decodeChat(meta({ type: BodyType.GROUPCHAT, contents: [{ type: ContentType.COMMAND, action: 'go' }] }, '42'))).toMatchObject({
+      send: { chatType: 'groupchat', to: '42', type: 'cmd', body: { action: 'go' } },
+    });
+    expect(decodeChat(meta({ type: BodyType.CHATROOM, contents: [] }, '43'))).toMatchObject({
+      send: { chatType: 'chatroom', to: '43', type: undefined, body: undefined },
+    });
+    for (const type of [BodyType.READ_ACK, BodyType.DELIVER_ACK, BodyType.CHANNEL_ACK])
+      expect(decodeChat(meta({ type, ackMessageId: '9' }))).toEqual({ kind: 'receipt' });
     expect(decodeChat(meta({ type: BodyType.RECALL, ackMessageId: '9' }))).toEqual({ kind: 'unsupported', what: 'recall' });
     expect(decodeChat(meta({ type: BodyType.EDIT, editMessageId: '9' }))).toEqual({ kind: 'unsupported', what: 'edit' });
     expect(() => decodeChat({ ...meta({}), payload: Buffer.from([0xff]) })).toThrow(FrameError);
   });
 
   it('MUC metas: a chatroom join as the SDK builds it', () => {
-    const payload = encode('MUCBody', { mucId: { appKey: APP_KEY, name: '77', domain: 'conference.easemob.com' }, operation: MucOperation.JOIN, from: { name: 'Alice' }, isChatroom: true, ext: 'hello', leaveOtherRooms: true });
-    expect(decodeMuc({ id: '1', ns: NameSpace.MUC, payload, routeOnline: false })).toEqual({ operation: MucOperation.JOIN, roomId: '77', isChatroom: true, from: 'Alice', ext: 'hello', leaveOtherRooms: true });
+    const payload = encode('MUCBody', {
+      mucId: { appKey: APP_KEY, name: '77', domain: 'conference.easemob.com' },
+      operation: MucOperation.JOIN,
+      from: { name: 'Alice' },
+      isChatroom: true,
+      ext: 'hello',
+      leaveOtherRooms: true,
+    });
+    expect(decodeMuc({ id: '1', ns: NameSpace.MUC, payload, routeOnline: false })).toEqual({
+      operation: MucOperation.JOIN,
+      roomId: '77',
+      isChatroom: true,
+      from: 'Alice',
+      ext: 'hello',
+      leaveOtherRooms: true,
+    });
   });
 });
 
@@ -171,25 +233,47 @@ describe('encoding what the SDK reads', () => {
     const ok = decodeReceived(provisionReply('ok', 'webim_web_1', 1_900_000_000_000));
     expect(ok).toEqual({ command: Command.PROVISION, body: { status: { errorCode: 0 }, resource: 'webim_web_1', authToken: '{"expires_in":1900000000000}' } });
     expect(decodeReceived(provisionReply('ok', 'r', 0)).body).toEqual({ status: { errorCode: 0 }, resource: 'r' });
-    expect(decodeReceived(provisionReply({ errorCode: 1, reason: 'Sorry, token expired' }, 'r')).body).toEqual({ status: { errorCode: 1, reason: 'Sorry, token expired' } });
+    expect(decodeReceived(provisionReply({ errorCode: 1, reason: 'Sorry, token expired' }, 'r')).body).toEqual({
+      status: { errorCode: 1, reason: 'Sorry, token expired' },
+    });
   });
 
   it('acks echo the metaId with serverId and timestamp, and carry extra metas', () => {
-    expect(decodeReceived(ackFrame('531314088139', 'ok', 1700, '1300000000000000002')).body).toEqual({ status: { errorCode: 0 }, metaId: '531314088139', serverId: '1300000000000000002', timestamp: '1700' });
-    expect(decodeReceived(ackFrame('5', { errorCode: 15, reason: 'user muted' }, 1)).body).toEqual({ status: { errorCode: 15, reason: 'user muted' }, metaId: '5', timestamp: '1' });
+    expect(decodeReceived(ackFrame('531314088139', 'ok', 1700, '1300000000000000002')).body).toEqual({
+      status: { errorCode: 0 },
+      metaId: '531314088139',
+      serverId: '1300000000000000002',
+      timestamp: '1700',
+    });
+    expect(decodeReceived(ackFrame('5', { errorCode: 15, reason: 'user muted' }, 1)).body).toEqual({
+      status: { errorCode: 15, reason: 'user muted' },
+      metaId: '5',
+      timestamp: '1',
+    });
     expect(decodeReceived(ackFrame('5', 'ok', 1, '6', [{ id: '7', ns: NameSpace.MUC }])).body.metas).toEqual([{ id: '7', ns: NameSpace.MUC }]);
   });
 
   it('batches: metas with isLast false and nextKey; the empty one with isLast true; status always present', () => {
     const queue = { appKey: APP_KEY, name: 'bob', domain: 'easemob.com' };
-    expect(decodeReceived(batchFrame(queue, [{ id: '1', ns: 1 }], '9003', 5)).body).toEqual({ status: { errorCode: 0 }, queue, metas: [{ id: '1', ns: 1 }], nextKey: '9003', isLast: false, timestamp: '5' });
+    expect(decodeReceived(batchFrame(queue, [{ id: '1', ns: 1 }], '9003', 5)).body).toEqual({
+      status: { errorCode: 0 },
+      queue,
+      metas: [{ id: '1', ns: 1 }],
+      nextKey: '9003',
+      isLast: false,
+      timestamp: '5',
+    });
     expect(decodeReceived(batchFrame(queue, [], undefined, 5)).body).toEqual({ status: { errorCode: 0 }, queue, isLast: true, timestamp: '5' });
   });
 
   it('notices, unread lists (counts clamped to 32 bits) and kicks', () => {
     const queue = { appKey: APP_KEY, name: '42', domain: 'conference.easemob.com' };
     expect(decodeReceived(noticeFrame(queue))).toEqual({ command: Command.NOTICE, body: { queue } });
-    expect(decodeReceived(unreadReply([{ queue, n: 2 ** 40 }], 3)).body).toEqual({ status: { errorCode: 0 }, unread: [{ queue, n: 0xffffffff }], timestamp: '3' });
+    expect(decodeReceived(unreadReply([{ queue, n: 2 ** 40 }], 3)).body).toEqual({
+      status: { errorCode: 0 },
+      unread: [{ queue, n: 0xffffffff }],
+      timestamp: '3',
+    });
     const own = queueOf({ kind: 'user', id: 'user:alice' }, APP_KEY, 'alice');
     const kick = decodeReceived(kickFrame(StatisticsOperation.USER_KICKED_BY_CHANGE_PASSWORD, '11', own, 4)).body;
     expect(kick).toMatchObject({ status: { errorCode: 0 }, queue: own, isLast: true });
@@ -199,18 +283,48 @@ describe('encoding what the SDK reads', () => {
   });
 
   it('delivered messages: domains by chat type, the sending device as clientResource, from/to names in the body', () => {
-    const m = { id: '1300000000000000003', from: 'dave', to: '42', chat_type: 'groupchat' as const, type: 'txt', body: { msg: 'group hi' }, ext: { a: 1 }, timestamp: 99 };
+    const m = {
+      id: '1300000000000000003',
+      from: 'dave',
+      to: '42',
+      chat_type: 'groupchat' as const,
+      type: 'txt',
+      body: { msg: 'group hi' },
+      ext: { a: 1 },
+      timestamp: 99,
+    };
     const meta = messageMeta(m, 'webim_web_9', APP_KEY);
     const decoded = pb.Meta.toObject(pb.Meta.decode(pb.Meta.encode(pb.Meta.fromObject(meta)).finish()), { longs: String, enums: Number });
-    expect(decoded).toMatchObject({ id: m.id, from: { appKey: APP_KEY, name: 'dave', domain: 'easemob.com', clientResource: 'webim_web_9' }, to: { name: '42', domain: 'conference.easemob.com' }, timestamp: '99', ns: NameSpace.CHAT });
-    expect(metaBody(decoded)).toEqual({ type: BodyType.GROUPCHAT, from: { name: 'dave' }, to: { name: '42' }, contents: [{ type: ContentType.TEXT, text: 'group hi' }], ext: [{ key: 'a', type: ValueType.INT, varintValue: '1' }] });
+    expect(decoded).toMatchObject({
+      id: m.id,
+      from: { appKey: APP_KEY, name: 'dave', domain: 'easemob.com', clientResource: 'webim_web_9' },
+      to: { name: '42', domain: 'conference.easemob.com' },
+      timestamp: '99',
+      ns: NameSpace.CHAT,
+    });
+    expect(metaBody(decoded)).toEqual({
+      type: BodyType.GROUPCHAT,
+      from: { name: 'dave' },
+      to: { name: '42' },
+      contents: [{ type: ContentType.TEXT, text: 'group hi' }],
+      ext: [{ key: 'a', type: ValueType.INT, varintValue: '1' }],
+    });
     expect(messageMeta({ ...m, chat_type: 'chat', to: 'bob' }, null, APP_KEY).to).toEqual({ appKey: APP_KEY, name: 'bob', domain: 'easemob.com' });
     expect(messageMeta(m, null, APP_KEY).from).toEqual({ appKey: APP_KEY, name: 'dave', domain: 'easemob.com' });
   });
 
   it('room events: the MUC operation, the room and the operator, the mute expiry in ext', () => {
     const meta = eventMeta.of(
-      { conversation: 'group:42', seq: 3, timestamp: 5, from: 'owner1', fromResource: null, audience: null, liveOnly: false, event: { eventId: '1300000000000000009', room: 'group', id: '42', kind: 'muted', from: 'owner1', to: ['alice'], muteExpire: 1234 } },
+      {
+        conversation: 'group:42',
+        seq: 3,
+        timestamp: 5,
+        from: 'owner1',
+        fromResource: null,
+        audience: null,
+        liveOnly: false,
+        event: { eventId: '1300000000000000009', room: 'group', id: '42', kind: 'muted', from: 'owner1', to: ['alice'], muteExpire: 1234 },
+      },
       APP_KEY,
     )!;
     expect(meta).toMatchObject({ id: '1300000000000000009', ns: NameSpace.MUC, timestamp: 5 });

@@ -63,7 +63,13 @@ describe.each(databases)('session core (%s)', (kind) => {
 
   const svc = () => t.qunliao.services;
   const user = async (name: string): Promise<UserRow> => (await t.qunliao.store.users.findByName(app.uuid, name))!;
-  const open = async (name: string, resource: string, mode: 'push' | 'pull', rec = new Recorder(), origin = resource): Promise<{ session: Session; rec: Recorder }> => {
+  const open = async (
+    name: string,
+    resource: string,
+    mode: 'push' | 'pull',
+    rec = new Recorder(),
+    origin = resource,
+  ): Promise<{ session: Session; rec: Recorder }> => {
     const session = svc().sessions.open(app, await user(name), { resource, origin }, rec.sink(mode));
     await session.ready;
     return { session, rec };
@@ -111,7 +117,7 @@ describe.each(databases)('session core (%s)', (kind) => {
       await close(s2.session);
     });
 
-    it('a message from the session\'s own connection is never given back; other connections of the user get it', async () => {
+    it("a message from the session's own connection is never given back; other connections of the user get it", async () => {
       const [a, b] = await t.makeUsers('co_a', 'co_b');
       const mine = await open(a, 'ws', 'push', new Recorder(), 'conn-1');
       const other = await open(a, 'ws', 'push', new Recorder(), 'conn-2');
@@ -159,7 +165,7 @@ describe.each(databases)('session core (%s)', (kind) => {
       await close(session);
     });
 
-    it("entries a device must not see are passed over without a notice: its own, and REST sends not synced to the sender", async () => {
+    it('entries a device must not see are passed over without a notice: its own, and REST sends not synced to the sender', async () => {
       const [a, b] = await t.makeUsers('cv_a', 'cv_b');
       const { session, rec } = await open(a, 'dev', 'pull');
       await say(a, b, 'cv own', 'dev');
@@ -215,7 +221,7 @@ describe.each(databases)('session core (%s)', (kind) => {
       await close(outsider.session);
     });
 
-    it('room events: to every member but the one who left; a person\'s own log reaches them outside the room', async () => {
+    it("room events: to every member but the one who left; a person's own log reaches them outside the room", async () => {
       const [o, m, x] = await t.makeUsers('ce_o', 'ce_m', 'ce_x');
       const gid = await t.createGroup(o, [m, x]);
       const [so, sm, sx] = [await open(o, 'dev', 'push'), await open(m, 'dev', 'push'), await open(x, 'dev', 'push')];
@@ -248,7 +254,7 @@ describe.each(databases)('session core (%s)', (kind) => {
   });
 
   describe('devices', () => {
-    it('a new device starts where the furthest of the user\'s devices is; conversations none of them saw come whole', async () => {
+    it("a new device starts where the furthest of the user's devices is; conversations none of them saw come whole", async () => {
       const [a, c, b] = await t.makeUsers('cd_a', 'cd_c', 'cd_b');
       await say(a, b, 'cd 1');
       const old = await open(b, 'old', 'push');
@@ -297,7 +303,15 @@ describe.each(databases)('session core (%s)', (kind) => {
     it('a group message is one message row and one log entry, for 2 members as for 200, with nobody connected', async () => {
       const count = async () => {
         const db = t.qunliao.store.db;
-        const n = async (table: 'messages' | 'conversation_log' | 'device_positions') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        const n = async (table: 'messages' | 'conversation_log' | 'device_positions') =>
+          Number(
+            (
+              await db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
         return { messages: await n('messages'), log: await n('conversation_log'), positions: await n('device_positions') };
       };
       const [o] = await t.makeUsers('cw_o');
@@ -360,9 +374,13 @@ describe('session core across a restart (sqlite)', () => {
     const config = testConfig(dir);
     q = await createQunliao(config);
     const app = (await q.services.apps.find(MAIN.org, MAIN.app))!;
-    await q.services.users.register(app, [{ username: 'rs_a', password: 'pw' }, { username: 'rs_b', password: 'pw' }]);
+    await q.services.users.register(app, [
+      { username: 'rs_a', password: 'pw' },
+      { username: 'rs_b', password: 'pw' },
+    ]);
     const b = (await q.store.users.findByName(app.uuid, 'rs_b'))!;
-    const send = (msg: string) => q!.services.messages.sendFromClient(app, { username: 'rs_a', origin: 'x' }, { chatType: 'chat', to: 'rs_b', type: 'txt', body: { msg }, ext: {} });
+    const send = (msg: string) =>
+      q!.services.messages.sendFromClient(app, { username: 'rs_a', origin: 'x' }, { chatType: 'chat', to: 'rs_b', type: 'txt', body: { msg }, ext: {} });
     await send('rs 1');
     const rec = new Recorder();
     const s1 = q.services.sessions.open(app, b, { resource: 'dev', origin: 'dev' }, rec.sink('push'));
@@ -371,7 +389,11 @@ describe('session core across a restart (sqlite)', () => {
     void s1;
     await q.server.close();
     q = await createQunliao(config);
-    await q.services.messages.sendFromClient(app, { username: 'rs_a', origin: 'x' }, { chatType: 'chat', to: 'rs_b', type: 'txt', body: { msg: 'rs 2' }, ext: {} });
+    await q.services.messages.sendFromClient(
+      app,
+      { username: 'rs_a', origin: 'x' },
+      { chatType: 'chat', to: 'rs_b', type: 'txt', body: { msg: 'rs 2' }, ext: {} },
+    );
     const rec2 = new Recorder();
     const s2 = q.services.sessions.open(app, b, { resource: 'dev', origin: 'dev' }, rec2.sink('push'));
     await until(() => rec2.delivered.length === 1, 'the second');

@@ -13,14 +13,7 @@ import { chatConversation, roomConversation, userConversation, type Conversation
 import type { LogEntry } from '../../services/sessions/entries.js';
 import type { Session } from '../../services/sessions/index.js';
 import type { UserRow } from '../../store/users.js';
-import {
-  MSYNC_CLOSE,
-  MSYNC_INTERNAL,
-  MSYNC_KICKS,
-  MSYNC_PROVISION_ERRORS,
-  msyncStatus,
-  type MsyncStatus,
-} from '../../http/client-errors.js';
+import { MSYNC_CLOSE, MSYNC_INTERNAL, MSYNC_KICKS, MSYNC_PROVISION_ERRORS, msyncStatus, type MsyncStatus } from '../../http/client-errors.js';
 import { serialFrames } from '../../http/socket-frames.js';
 import {
   ackFrame,
@@ -88,7 +81,11 @@ export class MsyncConnection {
   ) {}
 
   start(): void {
-    serialFrames(this.socket, (data, isBinary) => this.handle(data, isBinary), (err) => this.fail(err, 'handling an msync frame'));
+    serialFrames(
+      this.socket,
+      (data, isBinary) => this.handle(data, isBinary),
+      (err) => this.fail(err, 'handling an msync frame'),
+    );
     this.socket.on('close', () => {
       this.state = 'closed';
       const session = this.session;
@@ -176,10 +173,15 @@ export class MsyncConnection {
     this.app = app;
     this.appKey = `${org}#${appName}`;
     this.user = user;
-    this.session = sessions.open(app, user, { resource, origin: resource }, {
-      notify: (view) => this.notice(view),
-      kick: (reason) => this.kick(reason),
-    });
+    this.session = sessions.open(
+      app,
+      user,
+      { resource, origin: resource },
+      {
+        notify: (view) => this.notice(view),
+        kick: (reason) => this.kick(reason),
+      },
+    );
     try {
       await this.session.ready;
     } catch (err) {
@@ -199,7 +201,12 @@ export class MsyncConnection {
     this.firstUnread = false;
     return this.session!.pending().then((pending) => {
       const self = this.user!.username;
-      this.send(unreadReply(pending.map((p) => ({ queue: queueOf(p.view, this.appKey, self), n: p.count })), Date.now()));
+      this.send(
+        unreadReply(
+          pending.map((p) => ({ queue: queueOf(p.view, this.appKey, self), n: p.count })),
+          Date.now(),
+        ),
+      );
     });
   }
 
@@ -217,7 +224,9 @@ export class MsyncConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     const self = this.user!.username;
-    this.send(kickFrame(MSYNC_KICKS[reason], nextMessageId(Date.now()), queueOf({ kind: 'user', id: userConversation(self).id }, this.appKey, self), Date.now()));
+    this.send(
+      kickFrame(MSYNC_KICKS[reason], nextMessageId(Date.now()), queueOf({ kind: 'user', id: userConversation(self).id }, this.appKey, self), Date.now()),
+    );
     if (this.session) void this.services.sessions.close(this.session).catch((err: unknown) => this.log.error({ err }, 'closing an msync session failed'));
     // The SDK reads the kick asynchronously and its close handler checks it on a timer: closing in
     // the same instant can make it reconnect as after a network failure.
@@ -290,7 +299,12 @@ export class MsyncConnection {
         id: nextMessageId(now),
         ns: NameSpace.MUC,
         timestamp: now,
-        payload: eventMeta.mucBody({ mucId: { appKey: this.appKey, name: req.roomId, domain: CONFERENCE_DOMAIN }, operation: MucOperation.JOIN, isChatroom: true, status: { errorCode: 0, chatroomInfo } }),
+        payload: eventMeta.mucBody({
+          mucId: { appKey: this.appKey, name: req.roomId, domain: CONFERENCE_DOMAIN },
+          operation: MucOperation.JOIN,
+          isChatroom: true,
+          status: { errorCode: 0, chatroomInfo },
+        }),
       };
       return ackFrame(meta.id, 'ok', now, nextMessageId(now), [roomInfo]);
     });

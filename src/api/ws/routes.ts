@@ -37,7 +37,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -53,7 +54,11 @@ const frames = new WeakMap<LogEntry, string>();
 function frameOf(entry: LogEntry): string | undefined {
   const cached = frames.get(entry);
   if (cached !== undefined) return cached;
-  const frame = entry.message ? JSON.stringify({ type: 'message', message: entry.message }) : entry.event ? JSON.stringify({ type: 'event', event: entry.event }) : undefined;
+  const frame = entry.message
+    ? JSON.stringify({ type: 'message', message: entry.message })
+    : entry.event
+      ? JSON.stringify({ type: 'event', event: entry.event })
+      : undefined;
   if (frame !== undefined) frames.set(entry, frame);
   return frame;
 }
@@ -63,30 +68,34 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
 
   // GET /{org}/{app}/ws
   server.route<{ Querystring: { access_token?: string; resource?: string } }>({
-      method: 'GET',
-      url: '/ws',
-      config: { auth: 'none' },
-      // Refused before the upgrade: missing, expired, forged, other-app and app tokens.
-      preValidation: async (req) => {
-        const principal = await tokens.verify(req.chatApp, req.query.access_token ?? bearerToken(req));
-        if (principal.kind !== 'user') fail('tokenRevoked');
-        const resource = req.query.resource;
-        if (resource !== undefined && !RESOURCE.test(resource)) fail('invalidQuery', { message: 'resource must be 1 to 48 of A-Z a-z 0-9 _ . -' });
-        req.principal = principal;
-      },
-      // A plain GET (no Upgrade header): a documented error, not an empty 404.
-      handler: async (_req, reply) => sendError(reply, new DomainError('websocketRequired')),
-      wsHandler: (socket: WebSocket, req: FastifyRequest<{ Querystring: { access_token?: string; resource?: string } }>) => {
-        const app = req.chatApp;
-        const user = req.principal!.kind === 'user' ? req.principal!.user : undefined;
-        if (!user) return socket.close(CLOSE.internal, 'no user');
-        const origin = `ws-${randomBytes(9).toString('base64url')}`;
-        const open = () => socket.readyState === socket.OPEN;
-        const reply = (frame: unknown) => {
-          if (open()) socket.send(JSON.stringify(frame));
-        };
+    method: 'GET',
+    url: '/ws',
+    config: { auth: 'none' },
+    // Refused before the upgrade: missing, expired, forged, other-app and app tokens.
+    preValidation: async (req) => {
+      const principal = await tokens.verify(req.chatApp, req.query.access_token ?? bearerToken(req));
+      if (principal.kind !== 'user') fail('tokenRevoked');
+      const resource = req.query.resource;
+      if (resource !== undefined && !RESOURCE.test(resource)) fail('invalidQuery', { message: 'resource must be 1 to 48 of A-Z a-z 0-9 _ . -' });
+      req.principal = principal;
+    },
+    // A plain GET (no Upgrade header): a documented error, not an empty 404.
+    handler: async (_req, reply) => sendError(reply, new DomainError('websocketRequired')),
+    wsHandler: (socket: WebSocket, req: FastifyRequest<{ Querystring: { access_token?: string; resource?: string } }>) => {
+      const app = req.chatApp;
+      const user = req.principal!.kind === 'user' ? req.principal!.user : undefined;
+      if (!user) return socket.close(CLOSE.internal, 'no user');
+      const origin = `ws-${randomBytes(9).toString('base64url')}`;
+      const open = () => socket.readyState === socket.OPEN;
+      const reply = (frame: unknown) => {
+        if (open()) socket.send(JSON.stringify(frame));
+      };
 
-        const session = sessions.open(app, user, { resource: req.query.resource ?? DEFAULT_RESOURCE, origin }, {
+      const session = sessions.open(
+        app,
+        user,
+        { resource: req.query.resource ?? DEFAULT_RESOURCE, origin },
+        {
           deliver(entry) {
             if (!open()) return false;
             const frame = frameOf(entry);
@@ -95,52 +104,57 @@ export async function wsRoutes(server: FastifyInstance, { services }: { services
           },
           // Deactivating, deleting or changing the password of the user logs this device out.
           kick: () => socket.close(CLOSE.sessionEnded, 'session ended'),
-        });
-        const sessionReady: Promise<Session | undefined> = session.ready.then(
-          () => session,
-          (err: unknown) => {
-            req.log.error({ err }, 'opening a websocket session failed');
-            socket.close(CLOSE.internal, 'session failed');
-            return undefined;
-          },
-        );
-        socket.on('close', () => {
-          sessions.close(session).catch((err: unknown) => req.log.error({ err }, 'closing a websocket session failed'));
-        });
+        },
+      );
+      const sessionReady: Promise<Session | undefined> = session.ready.then(
+        () => session,
+        (err: unknown) => {
+          req.log.error({ err }, 'opening a websocket session failed');
+          socket.close(CLOSE.internal, 'session failed');
+          return undefined;
+        },
+      );
+      socket.on('close', () => {
+        sessions.close(session).catch((err: unknown) => req.log.error({ err }, 'closing a websocket session failed'));
+      });
 
-        serialFrames(
-          socket,
-          async (data) => {
-            if (!(await sessionReady)) return;
-            const text = String(data);
-            if (nestsDeeperThan(text, MAX_FRAME_DEPTH)) return reply({ type: 'error', ref: null, ...JSON_WS_FRAME_ERRORS.tooDeep(MAX_FRAME_DEPTH) });
-            let frame: SendFrame;
-            try {
-              frame = JSON.parse(text) as SendFrame;
-            } catch {
-              return reply({ type: 'error', ref: null, ...JSON_WS_FRAME_ERRORS.notJson });
-            }
-            const ref = frame !== null && typeof frame === 'object' ? (frame.ref ?? null) : null;
-            if (frame === null || typeof frame !== 'object' || frame.type !== 'send') {
-              return reply({ type: 'error', ref, ...JSON_WS_FRAME_ERRORS.unknownType });
-            }
-            try {
-              const sent = await messages.sendFromClient(app, { username: user.username, origin }, {
+      serialFrames(
+        socket,
+        async (data) => {
+          if (!(await sessionReady)) return;
+          const text = String(data);
+          if (nestsDeeperThan(text, MAX_FRAME_DEPTH)) return reply({ type: 'error', ref: null, ...JSON_WS_FRAME_ERRORS.tooDeep(MAX_FRAME_DEPTH) });
+          let frame: SendFrame;
+          try {
+            frame = JSON.parse(text) as SendFrame;
+          } catch {
+            return reply({ type: 'error', ref: null, ...JSON_WS_FRAME_ERRORS.notJson });
+          }
+          const ref = frame !== null && typeof frame === 'object' ? (frame.ref ?? null) : null;
+          if (frame === null || typeof frame !== 'object' || frame.type !== 'send') {
+            return reply({ type: 'error', ref, ...JSON_WS_FRAME_ERRORS.unknownType });
+          }
+          try {
+            const sent = await messages.sendFromClient(
+              app,
+              { username: user.username, origin },
+              {
                 chatType: frame.chat_type,
                 to: frame.to,
                 type: frame.msg_type,
                 body: frame.body,
                 ext: frame.ext,
-              });
-              reply({ type: 'ack', ref, msg_id: sent.id });
-            } catch (err) {
-              if (err instanceof ClientRefusal) return reply({ type: 'error', ref, ...jsonWsError(err) });
-              req.log.error({ err }, 'websocket send failed');
-              reply({ type: 'error', ref, ...JSON_WS_FRAME_ERRORS.internal });
-            }
-          },
-          (err) => req.log.error({ err }, 'websocket frame failed'),
-        );
-      },
+              },
+            );
+            reply({ type: 'ack', ref, msg_id: sent.id });
+          } catch (err) {
+            if (err instanceof ClientRefusal) return reply({ type: 'error', ref, ...jsonWsError(err) });
+            req.log.error({ err }, 'websocket send failed');
+            reply({ type: 'error', ref, ...JSON_WS_FRAME_ERRORS.internal });
+          }
+        },
+        (err) => req.log.error({ err }, 'websocket frame failed'),
+      );
+    },
   });
 }

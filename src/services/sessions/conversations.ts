@@ -10,10 +10,7 @@ import type { ConversationKind } from '../../store/schema.js';
 export type RoomKind = 'group' | 'chatroom';
 
 /** A conversation as one user sees it. */
-export type ConversationView =
-  | { kind: 'chat'; id: string; peer: string }
-  | { kind: RoomKind; id: string; room: string }
-  | { kind: 'user'; id: string };
+export type ConversationView = { kind: 'chat'; id: string; peer: string } | { kind: RoomKind; id: string; room: string } | { kind: 'user'; id: string };
 
 export function chatConversation(a: string, b: string): ConversationHead {
   const [first, second] = a <= b ? [a, b] : [b, a];

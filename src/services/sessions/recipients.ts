@@ -12,7 +12,13 @@ const ONLINE_LOOKUP_MAX = 500;
  * the lookup: a device that subscribed after its backlog was read must not miss the notice.
  * Otherwise every member (the fan-out skips those without a device).
  */
-export async function connectedMembers(fanout: Fanout, conversations: ConversationsRepository, appUuid: string, roomId: string, memberCount: number): Promise<string[]> {
+export async function connectedMembers(
+  fanout: Fanout,
+  conversations: ConversationsRepository,
+  appUuid: string,
+  roomId: string,
+  memberCount: number,
+): Promise<string[]> {
   const online = fanout.onlineUsers(appUuid);
   if (!online || online.size >= memberCount || online.size > ONLINE_LOOKUP_MAX) return conversations.roomMembers(roomId);
   const asked = new Set<string>();

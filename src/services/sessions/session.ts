@@ -185,15 +185,20 @@ export class Session implements Listener {
       cursor = { seq, offered: seq, persist: false };
     } else {
       const stored = (await conversations.positions(this.app.uuid, this.username, this.resource, [view.id])).get(view.id);
-      // Nothing from before the user existed (1:1) or joined (groups; also after leaving and rejoining).
-      const since = view.kind === 'group' ? (await this.member(view))?.joined : view.kind === 'chat' ? this.user.created : undefined;
-      const floor = since === undefined ? 0 : await conversations.seqBefore(this.app.uuid, view.id, since);
-      const seq = Math.max(stored ?? floor, view.kind === 'group' ? floor : 0);
+      const from = (since: number) => conversations.seqBefore(this.app.uuid, view.id, since);
+      let seq: number;
+      if (view.kind === 'group') {
+        // Nothing from before the member joined (also after leaving and joining again).
+        const floor = await from((await this.member(view))?.joined ?? Number.MAX_SAFE_INTEGER);
+        seq = Math.max(stored ?? floor, floor);
+      } else if (stored !== undefined) {
+        seq = stored;
+      } else {
+        // 1:1: nothing from before the user existed (a user of the same name deleted before).
+        seq = view.kind === 'chat' ? await from(this.user.created) : 0;
+      }
       cursor = { seq, offered: seq, persist: true };
     }
-    // Another task may have created it while this one waited on the database.
-    const raced = this.cursors.get(view.id);
-    if (raced) return raced;
     this.cursors.set(view.id, cursor);
     return cursor;
   }
