@@ -63,6 +63,11 @@ export interface SessionDeps {
 interface Cursor {
   /** The last entry the device has. */
   seq: number;
+  /**
+   * The newest entry this session knows of (-1: it has not looked yet). Every entry a device may
+   * see reaches its session as a live notice, so past this there is nothing to read in the log.
+   */
+  known: number;
   /** Pull mode: the furthest entry offered (the key a client may acknowledge). */
   offered: number;
   /** Stored as a device position (not for chatrooms: their messages are not kept for later). */
@@ -182,7 +187,7 @@ export class Session implements Listener {
       // connected and its user a member (by time: the notice that brought it here may be late).
       const since = Math.max(this.startedAt, (await this.member(view))?.joined ?? 0);
       const seq = await conversations.seqBefore(this.app.uuid, view.id, since);
-      cursor = { seq, offered: seq, persist: false };
+      cursor = { seq, known: -1, offered: seq, persist: false };
     } else {
       const stored = (await conversations.positions(this.app.uuid, this.username, this.resource, [view.id])).get(view.id);
       const from = (since: number) => conversations.seqBefore(this.app.uuid, view.id, since);
@@ -197,7 +202,7 @@ export class Session implements Listener {
         // 1:1: nothing from before the user existed (a user of the same name deleted before).
         seq = view.kind === 'chat' ? await from(this.user.created) : 0;
       }
-      cursor = { seq, offered: seq, persist: true };
+      cursor = { seq, known: -1, offered: seq, persist: true };
     }
     this.cursors.set(view.id, cursor);
     return cursor;
@@ -238,13 +243,15 @@ export class Session implements Listener {
    * Entries after `after`, oldest first: the live ones this session was told about when they
    * follow on, otherwise from the log. Room logs are read only by members.
    */
-  private async entriesAfter(view: ConversationView, after: number, limit: number, membership: { checked?: boolean; member?: boolean }): Promise<LogEntry[]> {
+  private async entriesAfter(view: ConversationView, cursor: Cursor, after: number, limit: number, membership: { checked?: boolean; member?: boolean }): Promise<LogEntry[]> {
     const buffer = this.buffers.get(view.id);
     if (buffer && buffer[0]?.seq === after + 1) {
       let n = 1;
       while (n < buffer.length && n < limit && buffer[n]!.seq === buffer[n - 1]!.seq + 1) n++;
       return buffer.slice(0, n);
     }
+    // Nothing newer than what the session has heard of: no need to look.
+    if (cursor.known >= 0 && after >= cursor.known) return [];
     if (view.kind === 'group' || view.kind === 'chatroom') {
       if (!membership.checked) {
         membership.member = (await this.member(view)) !== undefined;
@@ -253,7 +260,10 @@ export class Session implements Listener {
       if (!membership.member) return [];
     }
     const rows = await this.deps.conversations.read(this.app.uuid, view.id, after, limit);
-    return rows.map(entryFromRow);
+    const entries = rows.map(entryFromRow);
+    // A short read reached the end of the log as it was then.
+    if (entries.length < limit) cursor.known = Math.max(cursor.known, entries.at(-1)?.seq ?? after);
+    return entries;
   }
 
   // ---- live notices ----
@@ -263,6 +273,9 @@ export class Session implements Listener {
     const first = notice.entries[0];
     if (!view || !first) return;
     const cursor = await this.cursor(view);
+    // What is known to exist: with no gap between the cursor and the notice, up to its last entry.
+    const newest = notice.entries[notice.entries.length - 1]!.seq;
+    if (cursor.known >= 0 || first.seq === cursor.seq + 1) cursor.known = Math.max(cursor.known, newest);
     const fresh = notice.entries.filter((e) => e.seq > cursor.seq);
     if (fresh.length === 0) return;
     const buffer = this.buffers.get(view.id) ?? [];
@@ -301,7 +314,7 @@ export class Session implements Listener {
   private async pushConversation(view: ConversationView, cursor: Cursor): Promise<void> {
     const membership = {};
     for (;;) {
-      const batch = await this.entriesAfter(view, cursor.seq, PUSH_BATCH, membership);
+      const batch = await this.entriesAfter(view, cursor, cursor.seq, PUSH_BATCH, membership);
       if (batch.length === 0) return;
       for (const e of batch) {
         if (this.visible(e) && !this.sink.deliver!(e, view)) return;
@@ -322,7 +335,7 @@ export class Session implements Listener {
     }
     const refill = async (s: (typeof streams)[number]) => {
       if (s.queue.length > 0 || s.done) return;
-      const batch = await this.entriesAfter(s.view, s.queue.at(-1)?.seq ?? s.cursor.seq, PUSH_BATCH, s.membership);
+      const batch = await this.entriesAfter(s.view, s.cursor, s.queue.at(-1)?.seq ?? s.cursor.seq, PUSH_BATCH, s.membership);
       if (batch.length === 0) s.done = true;
       s.queue.push(...batch);
     };
@@ -373,7 +386,7 @@ export class Session implements Listener {
     const membership = {};
     let last = cursor.seq;
     for (;;) {
-      const batch = await this.entriesAfter(view, last, PULL_BATCH, membership);
+      const batch = await this.entriesAfter(view, cursor, last, PULL_BATCH, membership);
       if (batch.length === 0) break;
       for (const e of batch) {
         if (this.visible(e)) return true;
@@ -399,7 +412,7 @@ export class Session implements Listener {
       const out: LogEntry[] = [];
       let last = cursor.seq;
       while (out.length === 0) {
-        const batch = await this.entriesAfter(view, last, PULL_BATCH, membership);
+        const batch = await this.entriesAfter(view, cursor, last, PULL_BATCH, membership);
         if (batch.length === 0) break;
         for (const e of batch) {
           last = e.seq;
