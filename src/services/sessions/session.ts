@@ -14,6 +14,11 @@
 //   read when it connects again, so the next session starts where this one stopped.
 // A pulled batch that the client never acknowledged is offered again by the next session (the
 // SDK drops ids it has already seen).
+//
+// Reading the log is needed only for what the session was not told live: every entry a device may
+// see is announced to the sessions of its user once it is stored (messages.ts, events.ts), so a
+// session reads the log when it starts a conversation (backlog, first pull) and when a notice does
+// not follow on from its cursor (one was missed); past the newest entry it has heard of, never.
 import type { Fanout, KickReason, Listener, Notice } from '../../coord/fanout.js';
 import type { ConversationsRepository } from '../../store/conversations.js';
 import type { GroupsRepository, MemberRow } from '../../store/groups.js';
