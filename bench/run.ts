@@ -57,13 +57,14 @@ import {
   type SizedCase,
 } from './common.js';
 import { runMessageCases } from './messages.js';
+import { runMsyncCases } from './msync.js';
 import { ownerName, seedGroups, type SeedResult } from './seed-groups.js';
 import { runThreadCases } from './threads.js';
 import { runWriteCases } from './writes.js';
 
 const LARGE_GROUPS = positiveInt('BENCH_LARGE_GROUPS', 1_000_000);
 const SMALL_GROUPS = 10;
-const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages'] as const;
+const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync'] as const;
 type Section = (typeof SECTIONS)[number];
 /** BENCH_ONLY: a comma-separated subset of SECTIONS to run (default all), for quicker iterations. */
 const ONLY = new Set<Section>(
@@ -361,6 +362,7 @@ async function main(): Promise<number> {
     groups: runGroupCases,
     threads: runThreadCases,
     messages: runMessageCases,
+    msync: runMsyncCases,
   };
   const done: Partial<Record<Section, { failed: boolean; json: unknown; print: () => void }>> = {};
   for (const section of SECTIONS) if (ONLY.has(section)) done[section] = await runners[section]();
@@ -382,7 +384,7 @@ async function main(): Promise<number> {
 
   // The baseline comparison's results and ratios stay at the top level, where they always were.
   const { results, ratios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown };
-  const report = { machine, results, ratios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json };
+  const report = { machine, results, ratios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json };
   const resultsDir = path.join(ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');

@@ -29,6 +29,7 @@ import { chatroomsModerationRoutes } from './api/chatrooms/moderation.js';
 import { chatroomSuperAdminRoutes } from './api/chatrooms/super-admins.js';
 import { messagesRoutes } from './api/messages/routes.js';
 import { wsRoutes } from './api/ws/routes.js';
+import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
 import { InProcessFanout } from './coord/fanout.js';
 import multipart from '@fastify/multipart';
@@ -37,6 +38,8 @@ import { Redis } from 'ioredis';
 
 const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
+/** Largest WebSocket frame a client may send (JSON /ws and msync). */
+export const MAX_FRAME_BYTES = 64 * 1024;
 
 export interface Qunliao {
   server: FastifyInstance;
@@ -50,7 +53,9 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
   const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync } : config.db);
   const blobs = openBlobStore(config);
   try {
-    const services = createServices(config, store, blobs, new InProcessFanout());
+    // Background failures (storing device positions…) go to the server's log once it exists.
+    const logs: { to?: FastifyInstance['log'] } = {};
+    const services = createServices(config, store, blobs, new InProcessFanout(), (err, what) => logs.to?.error({ err }, what));
     const generatedApp = await services.apps.ensure(config.apps);
     // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
     // belong to another process's upload in progress.
@@ -58,11 +63,14 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
     // Attachments past their lifetime and abandoned part uploads, now and every hour.
     await services.blobSweep.removeExpired();
     const server = await buildServer(config, services);
+    logs.to = server.log;
     const expiry = setInterval(() => {
       services.blobSweep.removeExpired().catch((err: unknown) => server.log.warn({ err }, 'removing expired attachments'));
     }, EXPIRY_SWEEP_MS).unref();
     server.addHook('onClose', async () => {
       clearInterval(expiry);
+      // Device positions written late are flushed before the store goes.
+      await services.sessions.flush();
       await store.close();
       await blobs.close?.();
     });
@@ -113,7 +121,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   }
   // Shared-file and attachment uploads; the size limit is applied per request while streaming.
   await server.register(multipart);
-  await server.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Frames over 64 KiB close the connection (1009); docs/realtime.md, docs/client-sdk.md.
+  await server.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   await server.register(
     async (api) => {
@@ -136,5 +145,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     },
     { prefix: '/:org/:app' },
   );
+  // The client SDKs' socket, at the root as on the hosted service.
+  await server.register(msyncRoutes, { services });
   return server;
 }

@@ -1,62 +1,95 @@
-// Delivery of frames to connected devices. A small publish/subscribe interface: in-process now;
-// a Redis implementation (channels per user) lets several server processes share it later.
+// Live notices to connected devices. A small publish/subscribe interface: in-process now; a Redis
+// implementation (a channel per user) lets several server processes share it later. Nothing here
+// is needed for correctness across restarts: the conversation logs and device positions in the
+// database are the truth, a notice only says "conversation X has these new entries" so that a
+// connected device need not wait or poll (services/sessions).
+import type { LogEntry } from '../services/sessions/entries.js';
 
-/** A connected device; answers whether it took the frame (false once its connection is closing). */
-export type FrameHandler = (frame: string) => boolean;
+/** New entries of one conversation (serializable: it may cross processes). */
+export interface Notice {
+  conversation: string;
+  entries: LogEntry[];
+}
+
+/**
+ * Why a user's sessions end (the hosted service logs the devices out); `replaced`: the same device
+ * (resource) logged in again on another connection.
+ */
+export type KickReason = 'password_changed' | 'deleted' | 'deactivated' | 'forced_logout' | 'replaced';
+
+/** A connected device. */
+export interface Listener {
+  /** Which of the user's devices this is (its resource). */
+  readonly resource: string;
+  notice(notice: Notice): void;
+  kick(reason: KickReason): void;
+}
 
 export interface Fanout {
-  /**
-   * Registers a connected device of a user; returns the function that unregisters it. `onKick`
-   * closes the device when the user's sessions end (deactivated, deleted, password changed).
-   */
-  subscribe(appUuid: string, username: string, handler: FrameHandler, onKick?: () => void): () => void;
-  /** Ends every connected device of the user (the hosted service logs them out). */
-  kick(appUuid: string, username: string): void;
-  /**
-   * Sends one frame to every connected device of each user (except `skip`, the sending device);
-   * returns the users at least one of whose devices took it.
-   */
-  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string>;
+  /** Registers a connected device of a user; returns the function that unregisters it. */
+  subscribe(appUuid: string, username: string, listener: Listener): () => void;
+  /** Ends every connected device of the user, or only the one with `resource`. */
+  kick(appUuid: string, username: string, reason: KickReason, resource?: string): void;
+  /** Tells every connected device of each user; answers how many devices were told. */
+  publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number;
   /** Whether the user has a connected device (presence). */
   isOnline(appUuid: string, username: string): boolean;
+  /**
+   * The users of the app with a connected device, when the implementation knows them all (the
+   * in-process one does): senders then tell only those of a room's members. Undefined otherwise.
+   */
+  onlineUsers(appUuid: string): ReadonlySet<string> | undefined;
 }
 
 export class InProcessFanout implements Fanout {
-  private readonly devices = new Map<string, Set<FrameHandler>>();
-  private readonly kicks = new Map<FrameHandler, () => void>();
+  /** app → user → connected devices. */
+  private readonly apps = new Map<string, Map<string, Set<Listener>>>();
+  private readonly online = new Map<string, Set<string>>();
 
-  private key(appUuid: string, username: string): string {
-    return `${appUuid}\u0000${username}`;
-  }
-
-  subscribe(appUuid: string, username: string, handler: FrameHandler, onKick?: () => void): () => void {
-    const key = this.key(appUuid, username);
-    let set = this.devices.get(key);
-    if (!set) this.devices.set(key, (set = new Set()));
-    set.add(handler);
-    if (onKick) this.kicks.set(handler, onKick);
+  subscribe(appUuid: string, username: string, listener: Listener): () => void {
+    let users = this.apps.get(appUuid);
+    if (!users) this.apps.set(appUuid, (users = new Map()));
+    let set = users.get(username);
+    if (!set) users.set(username, (set = new Set()));
+    set.add(listener);
+    let names = this.online.get(appUuid);
+    if (!names) this.online.set(appUuid, (names = new Set()));
+    names.add(username);
     return () => {
-      set.delete(handler);
-      this.kicks.delete(handler);
-      if (set.size === 0) this.devices.delete(key);
+      set.delete(listener);
+      if (set.size === 0 && users.get(username) === set) {
+        users.delete(username);
+        names.delete(username);
+      }
     };
   }
 
-  kick(appUuid: string, username: string): void {
-    for (const handler of [...(this.devices.get(this.key(appUuid, username)) ?? [])]) this.kicks.get(handler)?.();
+  kick(appUuid: string, username: string, reason: KickReason, resource?: string): void {
+    for (const listener of [...(this.apps.get(appUuid)?.get(username) ?? [])]) {
+      if (resource === undefined || listener.resource === resource) listener.kick(reason);
+    }
   }
 
-  publish(appUuid: string, usernames: Iterable<string>, frame: string, skip?: FrameHandler): Set<string> {
-    const reached = new Set<string>();
+  publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number {
+    const users = this.apps.get(appUuid);
+    if (!users) return 0;
+    let told = 0;
     for (const username of usernames) {
-      const set = this.devices.get(this.key(appUuid, username));
+      const set = users.get(username);
       if (!set) continue;
-      for (const handler of set) if (handler !== skip && handler(frame)) reached.add(username);
+      for (const listener of set) {
+        listener.notice(notice);
+        told++;
+      }
     }
-    return reached;
+    return told;
   }
 
   isOnline(appUuid: string, username: string): boolean {
-    return this.devices.has(this.key(appUuid, username));
+    return this.apps.get(appUuid)?.has(username) ?? false;
+  }
+
+  onlineUsers(appUuid: string): ReadonlySet<string> {
+    return this.online.get(appUuid) ?? new Set();
   }
 }

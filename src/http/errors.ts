@@ -53,6 +53,7 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   expectationFailed: entry(417, 'web_application', WEB, (p) => `HTTP 417 Expectation Failed: "Expect: ${p.expect}" is not supported`),
   // qunliao: an `Upgrade: websocket` request to a REST route, or a WebSocket handshake missing what RFC 6455 requires.
   upgradeNotHere: entry(400, 'web_application', WEB, 'HTTP 400 Bad Request: this path does not upgrade to a WebSocket'),
+  wsResourceInvalid: entry(400, 'illegal_argument', ILLEGAL, 'query parameter resource must be 1 to 48 of A-Z a-z 0-9 _ . -'),
   badWebSocketHandshake: entry(400, 'web_application', WEB, 'HTTP 400 Bad Request: a WebSocket handshake is a GET with Upgrade: websocket, Sec-WebSocket-Key and Sec-WebSocket-Version 13'),
   rateLimited: entry(429, 'reach_limit', 'ReachLimitException', 'This request has reached api limit'),
   internal: entry(500, 'web_application', WEB, 'Internal Server Error'),
@@ -223,6 +224,8 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),
   messageInvalidBody: entry(400, 'invalid_request_body', 'InvalidRequestBodyException', 'Request body is invalid. Please check body is correct.'),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
+  // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.
+  websocketRequired: entry(400, 'illegal_argument', ILLEGAL, 'this endpoint only accepts WebSocket connections (Connection: Upgrade, Upgrade: websocket)'),
 };
 
 /**

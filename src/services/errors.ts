@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'expectationFailed'
   | 'upgradeNotHere'
   | 'badWebSocketHandshake'
+  | 'wsResourceInvalid'
   | 'rateLimited'
   | 'internal'
   // authentication
@@ -160,7 +161,9 @@ export type ErrorCode =
   | 'threadGroupNotFound'
   | 'threadNotFound'
   | 'threadQueryLimit'
-  | 'threadBodyLimit';
+  | 'threadBodyLimit'
+  // client connections
+  | 'websocketRequired';
 
 export type ErrorParams = Record<string, string | number>;
 
@@ -176,4 +179,46 @@ export class DomainError extends Error {
 
 export function fail(code: ErrorCode, params: ErrorParams = {}): never {
   throw new DomainError(code, params);
+}
+
+/**
+ * Why a connected client's request was refused. Services raise these reasons; each client codec
+ * maps them to its own codes and texts (src/http/client-errors.ts), as the REST catalog does for
+ * DomainError.
+ */
+export type ClientRefusalReason =
+  // the speak decision (services/speak.ts)
+  | 'muted'
+  | 'mute_all'
+  | 'not_member'
+  | 'blocked'
+  | 'disabled'
+  // what the message is sent to
+  | 'group_not_found'
+  | 'chatroom_not_found'
+  | 'user_not_found'
+  // what the message is
+  | 'invalid_message'
+  | 'message_too_large'
+  // joining and leaving chatrooms
+  | 'chatroom_full'
+  | 'chatroom_blocked'
+  | 'too_many_chatrooms'
+  | 'owner_cannot_leave'
+  // what qunliao does not offer (recall, edit…)
+  | 'unsupported';
+
+export class ClientRefusal extends Error {
+  constructor(
+    readonly reason: ClientRefusalReason,
+    /** Names what was wrong or what it was about (a field, a room id, a username). */
+    readonly detail: string = '',
+  ) {
+    super(`${reason}${detail ? `: ${detail}` : ''}`);
+    this.name = 'ClientRefusal';
+  }
+}
+
+export function refuse(reason: ClientRefusalReason, detail?: string): never {
+  throw new ClientRefusal(reason, detail);
 }

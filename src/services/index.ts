@@ -18,6 +18,9 @@ import { SuperAdminsService } from './super-admins.js';
 import { buildRoom } from './rooms/index.js';
 import { chatroomProfile, groupProfile } from './rooms/profile.js';
 import type { Fanout } from '../coord/fanout.js';
+import { SessionsService } from './sessions/index.js';
+import { ChatroomPresenceService } from './chatroom-presence.js';
+import { EventsService } from './events.js';
 import type { BlobStore } from '../blobs/index.js';
 import path from 'node:path';
 import { ChatfilesService } from './chatfiles.js';
@@ -37,6 +40,9 @@ export interface Services {
   groupModeration: ModerationService;
   chatroomModeration: ModerationService;
   messages: MessagesService;
+  sessions: SessionsService;
+  chatroomPresence: ChatroomPresenceService;
+  events: EventsService;
   fanout: Fanout;
   access: AccessService;
   groupRequests: GroupRequestsService;
@@ -46,7 +52,10 @@ export interface Services {
   blobSweep: BlobSweep;
 }
 
-export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout): Services {
+/** Where services report failures that no caller sees (background work); the server's logger. */
+export type ErrorReporter = (err: unknown, what: string) => void;
+
+export function createServices(config: Config, store: Store, blobs: BlobStore, fanout: Fanout, reportError: ErrorReporter = () => undefined): Services {
   const hasher = new SecretHasher(config.scryptCost);
   const apps = new AppsService(store.apps, hasher);
   const tokens = new TokensService(store.users);
@@ -61,7 +70,15 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const chatroomModeration = new ModerationService(chatroomRoom, store.moderation, config.limits);
   const groupFiles = new GroupFilesService(groupRoom.core, store.groups, store.groupFiles, blobs, config.limits);
   const threads = new ThreadsService(store.threads, groupRoom.core, config.limits);
-  const messages = new MessagesService(store.messages, store.users, store.groups, store.chatrooms, groupModeration, chatroomModeration, fanout);
+  const messages = new MessagesService(
+    store.conversations,
+    store.users,
+    { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
+    fanout,
+  );
+  const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const events = new EventsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
   const groupRequests = new GroupRequestsService(groupRoom, store.groupRequests);
   const superAdmins = new SuperAdminsService(store.superAdmins, store.users);
@@ -86,6 +103,9 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     groupModeration,
     chatroomModeration,
     messages,
+    sessions,
+    chatroomPresence,
+    events,
     fanout,
     access,
     groupRequests,

@@ -1,18 +1,25 @@
 // Messages: the REST sends of REFERENCE §2e (message_single.md, message_group.md,
-// message_chatroom.md) and sends from connected clients (docs/realtime.md). Every message is
-// stored, delivered to the recipients' connected devices, and queued for offline recipients of
-// 1:1 and group messages (chatroom messages are not kept for offline users, as hosted).
+// message_chatroom.md) and sends from connected clients (docs/realtime.md, docs/client-sdk.md).
+// A message is stored once, as an entry of its conversation's log (services/sessions): a 1:1
+// conversation, a group or a chatroom. Connected devices of the recipients get a live notice;
+// the others read the log when they connect. Writing costs the same for a group of 2 as for a
+// group of 1,000 (the members are only read, to tell the connected ones).
 import { randomInt } from 'node:crypto';
-import type { Fanout, FrameHandler } from '../coord/fanout.js';
-import type { GroupsRepository } from '../store/groups.js';
-import type { MessagesRepository, MessageRow } from '../store/messages.js';
+import type { Fanout } from '../coord/fanout.js';
+import type { ConversationHead, ConversationsRepository } from '../store/conversations.js';
+import type { GroupRow, GroupsRepository } from '../store/groups.js';
 import type { ChatType } from '../store/schema.js';
 import type { UsersRepository } from '../store/users.js';
 import type { App } from './apps.js';
-import { fail } from './errors.js';
+import { fail, refuse } from './errors.js';
 import type { ModerationService } from './moderation.js';
-import type { SpeakRefusal } from './speak.js';
 import { isNumericId } from './ids.js';
+import { chatConversation, roomConversation, type RoomKind } from './sessions/conversations.js';
+import { ALL_DEVICES } from './sessions/entries.js';
+import { connectedMembers } from './sessions/recipients.js';
+import type { DeliveredMessage, LogEntry } from './sessions/entries.js';
+
+export type { DeliveredMessage } from './sessions/entries.js';
 
 export const MESSAGE_TYPES = ['txt', 'img', 'audio', 'video', 'file', 'loc', 'cmd', 'custom'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -20,44 +27,25 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** Body + ext ≤ 5 KB (REFERENCE §2h). */
 const MESSAGE_MAX_BYTES = 5 * 1024;
 const CUSTOM_EVENT = /^[a-zA-Z0-9-_/.]{1,32}$/;
-const PENDING_BATCH = 500;
+/** Usernames, group and room ids are at most 64 characters — as stored (lower-cased). */
 const ID_MAX = 64;
 
 export type Target = 'users' | 'chatgroups' | 'chatrooms';
 
-const TARGET_LIMIT: Record<Target, number> = { users: 600, chatgroups: 3, chatrooms: 10 };
-const CHAT_TYPE: Record<Target, ChatType> = { users: 'chat', chatgroups: 'groupchat', chatrooms: 'chatroom' };
-
-export interface DeliveredMessage {
-  id: string;
-  from: string;
-  to: string;
-  chat_type: ChatType;
-  type: string;
-  body: unknown;
-  ext: unknown;
-  timestamp: number;
-}
-
-/** Why a client send was refused: the hosted SDKs' numeric codes (REFERENCE §2e). */
-export class SendRefused extends Error {
-  constructor(
-    readonly code: number,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(description);
-  }
-}
-
-/** SDK codes: 215 USER_MUTED, 507 MESSAGE_ILLEGAL_WHITELIST, 602 GROUP_NOT_JOINED, 210 USER_PERMISSION_DENIED; 603 for a disabled group (ours). */
-const REFUSAL: Record<SpeakRefusal, { code: number; error: string; description: string }> = {
-  muted: { code: 215, error: 'user_muted', description: 'you are muted in this group or chatroom' },
-  mute_all: { code: 507, error: 'message_illegal_whitelist', description: 'all members are muted and you are not on the allowlist' },
-  not_member: { code: 602, error: 'group_not_joined', description: 'you are not a member of this group or chatroom' },
-  blocked: { code: 210, error: 'user_permission_denied', description: 'you are blocked in this group or chatroom' },
-  disabled: { code: 603, error: 'group_disabled', description: 'this group is disabled' },
+/** What differs between the three REST sends (REFERENCE §2e). */
+const TARGETS: Record<Target, { chatType: ChatType; room?: RoomKind; maxTargets: number }> = {
+  users: { chatType: 'chat', maxTargets: 600 },
+  chatgroups: { chatType: 'groupchat', room: 'group', maxTargets: 3 },
+  chatrooms: { chatType: 'chatroom', room: 'chatroom', maxTargets: 10 },
 };
+
+/** The chat type of a client send, for rooms. */
+const ROOM_OF: Partial<Record<ChatType, RoomKind>> = { groupchat: 'group', chatroom: 'chatroom' };
+
+export interface RoomAccess {
+  rows: GroupsRepository;
+  moderation: ModerationService;
+}
 
 let lastMessageId = 0n;
 
@@ -100,13 +88,10 @@ export interface Content {
   ext: Record<string, unknown>;
 }
 
+export type ContentProblem = 'type' | 'body' | 'ext' | 'too_large' | 'bad_body';
+
 /** Validates type, body and ext; `invalid` names the error to raise for each problem. */
-export function parseContent(
-  type: unknown,
-  body: unknown,
-  ext: unknown,
-  invalid: (problem: 'type' | 'body' | 'ext' | 'too_large' | 'bad_body') => never,
-): Content {
+export function parseContent(type: unknown, body: unknown, ext: unknown, invalid: (problem: ContentProblem) => never): Content {
   if (type === undefined || type === null || type === '') invalid('type');
   if (typeof type !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(type)) invalid('bad_body');
   if (body === undefined || body === null) invalid('body');
@@ -117,7 +102,7 @@ export function parseContent(
   return { type: type as MessageType, body: body as Record<string, unknown>, ext: extObj };
 }
 
-function restInvalid(problem: 'type' | 'body' | 'ext' | 'too_large' | 'bad_body'): never {
+function restInvalid(problem: ContentProblem): never {
   switch (problem) {
     case 'type':
       return fail('messageSendError', { message: "param type can't be empty" });
@@ -132,174 +117,264 @@ function restInvalid(problem: 'type' | 'body' | 'ext' | 'too_large' | 'bad_body'
   }
 }
 
+const CLIENT_PROBLEM: Record<ContentProblem, string> = { type: 'msg_type', body: 'body', ext: 'ext', too_large: 'too_large', bad_body: 'msg_type or body' };
+
+function clientInvalid(problem: ContentProblem): never {
+  return problem === 'too_large' ? refuse('message_too_large') : refuse('invalid_message', CLIENT_PROBLEM[problem]);
+}
+
+/** A send from a connected client, as its codec read it (the values are checked here). */
+export interface ClientSend {
+  chatType: unknown;
+  to: unknown;
+  type: unknown;
+  body: unknown;
+  ext: unknown;
+  /** Keep nothing for devices that are not connected (msync ROUTE_ONLINE). */
+  onlineOnly?: boolean;
+}
+
+/** The sending connection: the user and the origin tag of their device (never given back to it). */
+export interface Sender {
+  username: string;
+  origin: string;
+}
+
+export interface Sent {
+  id: string;
+  timestamp: number;
+}
+
+interface Delivery {
+  chatType: ChatType;
+  from: string;
+  origin: string | null;
+  to: string;
+  content: Content;
+  /** The conversation it goes into; none: stored only (a room that does not exist). */
+  conversation?: ConversationHead;
+  /** Who may see it; null = every member of the conversation. */
+  audience: string[] | null;
+  liveOnly: boolean;
+  /** Users whose connected devices are told, looked up once the message is stored. */
+  notify: string[] | (() => Promise<string[]>);
+}
+
 export class MessagesService {
+  private readonly rooms: Record<RoomKind, RoomAccess>;
+
   constructor(
-    private readonly messages: MessagesRepository,
+    private readonly conversations: ConversationsRepository,
     private readonly users: UsersRepository,
-    private readonly groups: GroupsRepository,
-    private readonly chatrooms: GroupsRepository,
-    private readonly groupModeration: ModerationService,
-    private readonly chatroomModeration: ModerationService,
+    rooms: Record<RoomKind, RoomAccess>,
     private readonly fanout: Fanout,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.rooms = rooms;
+  }
 
   // ---- REST: POST /messages/users | /messages/chatgroups | /messages/chatrooms ----
 
   /** Answers `{target: message id}` for each target. REST sends are admin sends: no mute checks. */
   async sendRest(app: App, target: Target, raw: unknown): Promise<Record<string, string>> {
+    const profile = TARGETS[target];
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('messageInvalidBody');
     const f = raw as Record<string, unknown>;
     const from = f.from === undefined || f.from === null ? 'admin' : f.from;
     if (from === '') fail('messageSendError', { message: "param from can't be empty" });
-    // Ids are at most 64 characters (usernames; group and room ids are shorter).
-    if (typeof from !== 'string' || from.length > ID_MAX) fail('messageInvalidBody');
-    if (f.to === undefined || f.to === null || (Array.isArray(f.to) && f.to.length === 0) || f.to === '') fail('messageSendError', { message: "param to can't be empty" });
+    if (typeof from !== 'string') fail('messageInvalidBody');
+    // Checked as stored: lower-casing can make a name longer ("İ" becomes two characters).
+    const sender = from.toLowerCase();
+    if (sender.length > ID_MAX) fail('messageInvalidBody');
+    if (f.to === undefined || f.to === null || (Array.isArray(f.to) && f.to.length === 0) || f.to === '')
+      fail('messageSendError', { message: "param to can't be empty" });
     const to = Array.isArray(f.to) ? f.to : [f.to];
     if (to.some((t) => typeof t !== 'string' && typeof t !== 'number')) fail('messageInvalidBody');
     const targets = [...new Set(to.map((t) => String(t)))];
-    if (targets.some((t) => t.length === 0 || t.length > ID_MAX)) fail('messageInvalidBody');
-    const limit = TARGET_LIMIT[target];
-    if (targets.length > limit) fail('messageSendError', { message: `params to's size can't exceed limit ${limit}` });
+    if (targets.some((t) => t.length === 0 || t.toLowerCase().length > ID_MAX)) fail('messageInvalidBody');
+    if (targets.length > profile.maxTargets) fail('messageSendError', { message: `params to's size can't exceed limit ${profile.maxTargets}` });
     const content = parseContent(f.type, f.body, f.ext, restInvalid);
-    const sender = from.toLowerCase();
-    const onlineOnly = f.routetype === 'ROUTE_ONLINE';
-    const syncSender = target !== 'chatrooms' && (target === 'chatgroups' || f.sync_device === true);
-
-    // Refuse the whole request before storing anything if one group is disabled.
-    const rooms = target === 'users' ? [] : await (target === 'chatgroups' ? this.groups : this.chatrooms).findMany(app.uuid, targets.filter(isNumericId));
-    const disabled = rooms.find((r) => r.disabled === 1);
-    if (disabled) fail('groupDisabled', { id: disabled.id });
+    const liveOnly = f.routetype === 'ROUTE_ONLINE';
+    // Group messages always reach the sender's devices; 1:1 only with sync_device (message_single.md).
+    const syncSender = profile.room === 'group' || (profile.room === undefined && f.sync_device === true);
 
     const result: Record<string, string> = {};
-    if (target === 'users') {
-      const existing = new Set((await this.users.findManyByName(app.uuid, targets.map((t) => t.toLowerCase()))).map((u) => u.username));
+    if (!profile.room) {
+      const existing = new Set(
+        (
+          await this.users.findManyByName(
+            app.uuid,
+            targets.map((t) => t.toLowerCase()),
+          )
+        ).map((u) => u.username),
+      );
       for (const user of targets) {
         const peer = user.toLowerCase();
-        const recipients = existing.has(peer) ? [peer] : [];
-        result[user] = await this.deliver(app, 'chat', sender, peer, content, recipients, { onlineOnly, syncSender });
+        const exists = existing.has(peer);
+        const notify = [...(exists ? [peer] : []), ...(syncSender ? [sender] : [])];
+        result[user] = (
+          await this.deliver(app, {
+            chatType: 'chat',
+            from: sender,
+            origin: syncSender ? null : ALL_DEVICES,
+            to: peer,
+            content,
+            // To a user that does not exist: stored, and seen only by the sender's devices if synced.
+            conversation: notify.length > 0 ? chatConversation(sender, peer) : undefined,
+            audience: exists ? null : [sender],
+            liveOnly,
+            notify,
+          })
+        ).id;
       }
       return result;
     }
-    const byId = new Map(rooms.map((r) => [r.id, r]));
+
+    // Refuse the whole request before storing anything if one group is disabled.
+    const { rows } = this.rooms[profile.room];
+    const found = await rows.findMany(app.uuid, targets.filter(isNumericId));
+    const disabled = found.find((r) => r.disabled === 1);
+    if (disabled) fail('groupDisabled', { id: disabled.id });
+    const byId = new Map(found.map((r) => [r.id, r]));
     for (const id of targets) {
       const room = byId.get(id);
       // The hosted service does not check `to`: unknown groups and rooms get an id and reach nobody.
-      const members = room ? (await (target === 'chatgroups' ? this.groups : this.chatrooms).members(id, 0, Number.MAX_SAFE_INTEGER)).map((m) => m.username) : [];
-      result[id] = await this.deliver(app, CHAT_TYPE[target], sender, id, content, members.filter((m) => m !== sender), {
-        onlineOnly: onlineOnly || target === 'chatrooms',
-        syncSender,
-      });
+      result[id] = (
+        await this.deliver(app, {
+          chatType: profile.chatType,
+          from: sender,
+          origin: syncSender ? null : ALL_DEVICES,
+          to: id,
+          content,
+          conversation: room ? roomConversation(profile.room, id) : undefined,
+          audience: null,
+          liveOnly,
+          notify: async () => {
+            const members = room ? await this.connectedMembers(app, room) : [];
+            return syncSender && !members.includes(sender) ? [...members, sender] : members;
+          },
+        })
+      ).id;
     }
     return result;
   }
 
-  // ---- client sends over the WebSocket ----
+  // ---- client sends (the JSON /ws and msync codecs) ----
 
   /**
    * A send from a connected user. Every group and chatroom send goes through the speak decision;
-   * refusals throw SendRefused with the SDK code. Returns the message id.
+   * refusals raise ClientRefusal with the reason.
    */
-  async sendFromClient(
-    app: App,
-    sender: string,
-    frame: { chat_type: unknown; to: unknown; msg_type: unknown; body: unknown; ext: unknown },
-    device: FrameHandler,
-  ): Promise<string> {
-    const invalid = (problem: string): never => {
-      throw new SendRefused(500, 'message_invalid', problem === 'too_large' ? 'message is too large' : `invalid message: ${problem}`);
-    };
-    const chatType = frame.chat_type;
-    if (chatType !== 'chat' && chatType !== 'groupchat' && chatType !== 'chatroom') invalid('chat_type');
-    if ((typeof frame.to !== 'string' && typeof frame.to !== 'number') || String(frame.to).length > ID_MAX) invalid('to');
-    const to = String(frame.to);
-    const content = parseContent(frame.msg_type, frame.body, frame.ext, invalid);
+  async sendFromClient(app: App, sender: Sender, send: ClientSend): Promise<Sent> {
+    const chatType = send.chatType;
+    if (chatType !== 'chat' && chatType !== 'groupchat' && chatType !== 'chatroom') refuse('invalid_message', 'chat_type');
+    if ((typeof send.to !== 'string' && typeof send.to !== 'number') || String(send.to) === '' || String(send.to).toLowerCase().length > ID_MAX) {
+      refuse('invalid_message', 'to');
+    }
+    const to = String(send.to);
+    const content = parseContent(send.type, send.body, send.ext, clientInvalid);
+    const liveOnly = send.onlineOnly === true;
+    const from = sender.username;
 
-    if (chatType === 'chat') {
+    const roomKind = ROOM_OF[chatType];
+    if (!roomKind) {
       const peer = to.toLowerCase();
-      if (!(await this.users.findByName(app.uuid, peer))) throw new SendRefused(204, 'user_not_found', `user ${peer} does not exist`);
-      return this.deliver(app, 'chat', sender, peer, content, [peer], { onlineOnly: false, syncSender: true, device });
+      if (!(await this.users.findByName(app.uuid, peer))) refuse('user_not_found', peer);
+      return this.deliver(app, {
+        chatType,
+        from,
+        origin: sender.origin,
+        to: peer,
+        content,
+        conversation: chatConversation(from, peer),
+        audience: null,
+        liveOnly,
+        notify: peer === from ? [from] : [peer, from],
+      });
     }
-    const isGroup = chatType === 'groupchat';
-    const rooms = isGroup ? this.groups : this.chatrooms;
-    const room = isNumericId(to) ? await rooms.find(app.uuid, to) : undefined;
-    if (!room) {
-      throw isGroup ? new SendRefused(600, 'group_invalid_id', `group ${to} does not exist`) : new SendRefused(700, 'chatroom_invalid_id', `chatroom ${to} does not exist`);
-    }
-    const decision = await (isGroup ? this.groupModeration : this.chatroomModeration).maySpeak(room, sender);
-    if (!decision.allowed) {
-      const r = REFUSAL[decision.reason];
-      throw new SendRefused(r.code, r.error, r.description);
-    }
-    const members = (await rooms.members(to, 0, Number.MAX_SAFE_INTEGER)).map((m) => m.username).filter((m) => m !== sender);
-    return this.deliver(app, isGroup ? 'groupchat' : 'chatroom', sender, to, content, members, { onlineOnly: !isGroup, syncSender: true, device });
+    const room = await this.findRoom(app, roomKind, to);
+    const decision = await this.rooms[roomKind].moderation.maySpeak(room, from);
+    if (!decision.allowed) refuse(decision.reason, to);
+    return this.deliver(app, {
+      chatType,
+      from,
+      origin: sender.origin,
+      to,
+      content,
+      conversation: roomConversation(roomKind, to),
+      audience: null,
+      liveOnly,
+      notify: () => this.connectedMembers(app, room),
+    });
   }
 
-  /** Deliveries under way; a connecting device waits for them before reading its queue. */
-  private readonly inFlight = new Set<Promise<unknown>>();
-
-  /** Resolves once every delivery that has started so far has stored or pushed its message. */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+  /** The members of a room to tell now (called once the message is stored). */
+  private connectedMembers(app: App, room: GroupRow): Promise<string[]> {
+    return connectedMembers(this.fanout, this.conversations, app.uuid, room.id, room.member_count);
   }
 
-  /**
-   * Stores the message, queued for the recipients with no connected device, and pushes it to the
-   * others; those whose connection was closing by then get it queued too. Whether a recipient is
-   * connected is decided synchronously, and a device that connects waits for deliveries already
-   * under way (settled) before reading its queue: so each message reaches a user exactly once,
-   * live or from the queue, also when they connect or disconnect while it is being sent.
-   */
-  private async deliver(
-    app: App,
-    chatType: ChatType,
-    from: string,
-    to: string,
-    content: Content,
-    recipients: string[],
-    options: { onlineOnly: boolean; syncSender: boolean; device?: FrameHandler },
-  ): Promise<string> {
+  /** The group or chatroom a client names, or the refusal for one that does not exist. */
+  async findRoom(app: App, kind: RoomKind, id: string): Promise<GroupRow> {
+    const room = isNumericId(id) ? await this.rooms[kind].rows.find(app.uuid, id) : undefined;
+    if (!room) refuse(kind === 'group' ? 'group_not_found' : 'chatroom_not_found', id);
+    return room;
+  }
+
+  /** Stores the message (once) in its conversation and tells the connected devices of `notify`. */
+  private async deliver(app: App, d: Delivery): Promise<Sent> {
     const timestamp = this.now();
     const id = nextMessageId(timestamp);
-    const online = recipients.filter((u) => this.fanout.isOnline(app.uuid, u));
-    const offline = options.onlineOnly ? [] : recipients.filter((u) => !this.fanout.isOnline(app.uuid, u));
-    const work = (async () => {
-      await this.messages.store(
-        { app_uuid: app.uuid, id, chat_type: chatType, from_user: from, to_target: to, msg_type: content.type, body: JSON.stringify(content.body), ext: JSON.stringify(content.ext), timestamp },
-        offline,
-      );
-      const frame = JSON.stringify({ type: 'message', message: { id, from, to, chat_type: chatType, type: content.type, body: content.body, ext: content.ext, timestamp } });
-      const reached = this.fanout.publish(app.uuid, online, frame);
-      const missed = options.onlineOnly ? [] : online.filter((u) => !reached.has(u));
-      if (missed.length > 0) await this.messages.queue(app.uuid, id, missed);
-      // The sender's other devices get a copy (multi-device sync); never the device that sent it.
-      if (options.syncSender) this.fanout.publish(app.uuid, [from], frame, options.device);
-    })();
-    this.inFlight.add(work);
-    try {
-      await work;
-    } finally {
-      this.inFlight.delete(work);
-    }
-    return id;
-  }
-
-  /** Messages waiting for a user, oldest first, a batch at a time; `acknowledge` the seqs once sent. */
-  async pending(app: App, username: string): Promise<{ ids: string[]; frames: string[]; seqs: number[] }> {
-    const rows = await this.messages.pending(app.uuid, username, PENDING_BATCH);
-    return {
-      ids: rows.map((r) => r.id),
-      frames: rows.map((r) => JSON.stringify({ type: 'message', message: deliveredMessage(r) })),
-      seqs: rows.map((r) => r.inbox_seq),
+    const row = {
+      app_uuid: app.uuid,
+      id,
+      chat_type: d.chatType,
+      from_user: d.from,
+      to_target: d.to,
+      msg_type: d.content.type,
+      body: JSON.stringify(d.content.body),
+      ext: JSON.stringify(d.content.ext),
+      timestamp,
     };
-  }
-
-  acknowledge(app: App, username: string, seqs: number[]): Promise<void> {
-    return this.messages.acknowledge(app.uuid, username, seqs);
+    if (!d.conversation) {
+      await this.conversations.storeMessage(row);
+      return { id, timestamp };
+    }
+    const seq = await this.conversations.append(
+      app.uuid,
+      d.conversation,
+      {
+        message_id: id,
+        event: null,
+        audience: d.audience === null ? null : JSON.stringify(d.audience),
+        from_user: d.from,
+        from_resource: d.origin,
+        live_only: d.liveOnly ? 1 : 0,
+        timestamp,
+      },
+      row,
+    );
+    const message: DeliveredMessage = {
+      id,
+      from: d.from,
+      to: d.to,
+      chat_type: d.chatType,
+      type: d.content.type,
+      body: d.content.body,
+      ext: d.content.ext,
+      timestamp,
+    };
+    const entry: LogEntry = {
+      conversation: d.conversation.id,
+      seq,
+      timestamp,
+      from: d.from,
+      fromResource: d.origin,
+      audience: d.audience,
+      liveOnly: d.liveOnly,
+      message,
+    };
+    const notify = typeof d.notify === 'function' ? await d.notify() : d.notify;
+    this.fanout.publish(app.uuid, notify, { conversation: d.conversation.id, entries: [entry] });
+    return { id, timestamp };
   }
 }
-
-export function deliveredMessage(r: MessageRow): DeliveredMessage {
-  return { id: r.id, from: r.from_user, to: r.to_target, chat_type: r.chat_type, type: r.msg_type, body: JSON.parse(r.body), ext: JSON.parse(r.ext), timestamp: r.timestamp };
-}
-

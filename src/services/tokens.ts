@@ -47,6 +47,9 @@ const AGORA_REFUSALS: Record<AgoraRefusal, ErrorCode> = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Why a well-formed, signed user token no longer works (the `reason` of a tokenRevoked error). */
+export type RevokedReason = 'user_not_found' | 'deactivated' | 'password_changed';
+
 export interface IssuedToken {
   accessToken: string;
   /** Seconds; 0 when the token never expires. */
@@ -158,7 +161,10 @@ export class TokensService {
     const expiresAt = checked.expiry === 0 ? null : checked.expiry;
     if (checked.kind === KIND_APP) return { kind: 'app', expiresAt };
     const user = await this.users.findByUuid(app.uuid, checked.userUuid);
-    if (!user || user.activated !== 1 || user.token_version !== checked.tokenVersion) fail('tokenRevoked');
+    // One REST answer for the three; client protocols tell them apart (docs/client-sdk.md).
+    if (!user) revoked('user_not_found');
+    if (user.activated !== 1) revoked('deactivated');
+    if (user.token_version !== checked.tokenVersion) revoked('password_changed');
     return { kind: 'user', user, expiresAt };
   }
 
@@ -219,10 +225,11 @@ export class TokensService {
     // The chat user privilege names the user by uuid (ChatTokenBuilder2.buildUserToken(…, chatUserUuid, …)).
     const uuid = grant.uid.toLowerCase();
     const user = UUID.test(uuid) ? await this.users.findByUuid(app.uuid, uuid) : undefined;
-    if (!user || user.activated !== 1) fail('tokenRevoked');
+    if (!user) revoked('user_not_found');
+    if (user.activated !== 1) revoked('deactivated');
     // Deactivation ends tokens for good: one issued before the last deactivation stays refused
     // (Agora issue times are whole seconds, so a token issued in that same second is refused too).
-    if (grant.issuedAt <= user.deactivated_at) fail('tokenRevoked');
+    if (grant.issuedAt <= user.deactivated_at) revoked('deactivated');
     return { kind: 'user', user, expiresAt: grant.expiresAt };
   }
 
@@ -235,6 +242,10 @@ export class TokensService {
       throw err;
     }
   }
+}
+
+function revoked(reason: RevokedReason): never {
+  return fail('tokenRevoked', { reason });
 }
 
 /** The Agora credentials a cached Agora token was checked with. */

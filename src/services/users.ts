@@ -178,7 +178,7 @@ export class UsersService {
     const row = await this.findRow(app, username);
     const deleted = row && (await this.repo.deleteCascade(app.uuid, row, this.now()));
     if (!deleted) fail('userNotFound');
-    this.fanout.kick(app.uuid, row.username);
+    this.fanout.kick(app.uuid, row.username, 'deleted');
     await this.blobs.delete(deleted.fileIds);
     return { ...userRecord(row), activated: false };
   }
@@ -192,7 +192,7 @@ export class UsersService {
     const hash = await this.hasher.hash(newPassword);
     if (!(await this.repo.setPassword(app.uuid, row.uuid, hash, this.now()))) fail('passwordUserNotFound');
     // "修改密码后 … 在线设备被踢下线": the user's connected devices are logged out.
-    this.fanout.kick(app.uuid, row.username);
+    this.fanout.kick(app.uuid, row.username, 'password_changed');
   }
 
   async setActivated(app: App, username: string, activated: boolean): Promise<UserRecord> {
@@ -200,7 +200,7 @@ export class UsersService {
     const updated = row && (await this.repo.setActivated(app.uuid, row.uuid, activated, this.now()));
     if (!updated) fail('userNotFound');
     // A deactivated user is logged out at once (account_ban.md).
-    if (!activated) this.fanout.kick(app.uuid, updated.username);
+    if (!activated) this.fanout.kick(app.uuid, updated.username, 'deactivated');
     return userRecord(updated);
   }
 

@@ -8,10 +8,10 @@ import { GroupsRepository } from './groups.js';
 import { GroupFilesRepository } from './group-files.js';
 import { ThreadsRepository } from './threads.js';
 import { ModerationRepository } from './moderation.js';
-import { MessagesRepository } from './messages.js';
 import { SuperAdminsRepository } from './super-admins.js';
 import { GroupRequestsRepository } from './group-requests.js';
 import { ChatfilesRepository } from './chatfiles.js';
+import { ConversationsRepository } from './conversations.js';
 
 export interface Store {
   db: Db;
@@ -21,7 +21,7 @@ export interface Store {
   groups: GroupsRepository;
   chatrooms: GroupsRepository;
   moderation: ModerationRepository;
-  messages: MessagesRepository;
+  conversations: ConversationsRepository;
   groupFiles: GroupFilesRepository;
   threads: ThreadsRepository;
   superAdmins: SuperAdminsRepository;
@@ -40,7 +40,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     groups: new GroupsRepository(db, dialect, 'group'),
     chatrooms: new GroupsRepository(db, dialect, 'chatroom'),
     moderation: new ModerationRepository(db, dialect),
-    messages: new MessagesRepository(db),
+    conversations: new ConversationsRepository(db),
     groupFiles: new GroupFilesRepository(db, dialect),
     threads: new ThreadsRepository(db, dialect),
     superAdmins: new SuperAdminsRepository(db),

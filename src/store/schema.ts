@@ -136,11 +136,48 @@ export interface MessagesTable {
   timestamp: number;
 }
 
-export interface InboxTable {
-  seq: Generated<number>;
+export type ConversationKind = 'chat' | 'group' | 'chatroom' | 'user';
+
+export interface ConversationsTable {
+  app_uuid: string;
+  id: string;
+  kind: ConversationKind;
+  member_a: string | null;
+  member_b: string | null;
+  last_seq: number;
+  last_timestamp: number;
+}
+
+export interface ConversationLogTable {
+  app_uuid: string;
+  conversation: string;
+  seq: number;
+  message_id: string | null;
+  /** JSON text of a room event. */
+  event: string | null;
+  /** JSON array of usernames; null = every member. */
+  audience: string | null;
+  from_user: string;
+  from_resource: string | null;
+  live_only: Generated<number>;
+  timestamp: number;
+}
+
+export interface DevicesTable {
   app_uuid: string;
   username: string;
-  message_id: string;
+  resource: string;
+  created: number;
+  last_seen: number;
+  connections: Generated<number>;
+}
+
+export interface DevicePositionsTable {
+  app_uuid: string;
+  username: string;
+  resource: string;
+  conversation: string;
+  seq: number;
 }
 
 export interface ChatroomSuperAdminsTable {
@@ -211,10 +248,13 @@ export interface Database {
   group_allowlist: ModerationListTable;
   group_blocklist: ModerationListTable;
   messages: MessagesTable;
-  inbox: InboxTable;
   chatroom_super_admins: ChatroomSuperAdminsTable;
   group_requests: GroupRequestsTable;
   chatfiles: ChatfilesTable;
   chatfile_uploads: ChatfileUploadsTable;
   chatfile_parts: ChatfilePartsTable;
+  conversations: ConversationsTable;
+  conversation_log: ConversationLogTable;
+  devices: DevicesTable;
+  device_positions: DevicePositionsTable;
 }

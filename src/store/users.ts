@@ -103,7 +103,7 @@ export class UsersRepository {
         .returning('group_id')
         .execute();
       const left = memberships.map((m) => m.group_id);
-      for (const table of ['thread_members', 'group_mutes', 'group_allowlist', 'group_blocklist', 'group_requests', 'chatroom_super_admins', 'inbox'] as const) {
+      for (const table of ['thread_members', 'group_mutes', 'group_allowlist', 'group_blocklist', 'group_requests', 'chatroom_super_admins', 'devices', 'device_positions'] as const) {
         await trx.deleteFrom(table).where('app_uuid', '=', appUuid).where('username', '=', user.username).execute();
       }
       if (left.length > 0) {

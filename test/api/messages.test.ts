@@ -150,6 +150,15 @@ describe.each(databases)('REST message sends (%s)', (kind) => {
       }
     });
 
+    it('refuses a from or to that is over 64 characters once lower-cased (64 × "İ" is 128), with invalid_request_body', async () => {
+      // "İ".toLowerCase() is two characters: the stored name would not fit the 64-character columns.
+      const dotted = 'İ'.repeat(64);
+      expect(dotted.toLowerCase()).toHaveLength(128);
+      expectInvalidBody(await send(target, { ...good, from: dotted }));
+      expectInvalidBody(await send(target, { ...good, to: [dotted] }));
+      expect((await send(target, { ...good, from: 'İ'.repeat(32) })).status).toBe(200);
+    });
+
     it('refuses from "" with "param from can\'t be empty"; a missing from defaults to admin', async () => {
       expectSendError(await send(target, { ...good, from: '' }), "param from can't be empty");
       expect((await send(target, good)).status).toBe(200);

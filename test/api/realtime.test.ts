@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { databases, OTHER, startApp, type TestApp } from '../support/harness.js';
 import { sleep } from '../support/util.js';
 import { Devices, QUIET_MS, type Client, type Frame } from '../support/ws.js';
+import { expectError } from '../support/expect.js';
 
 describe.each(databases)('real-time WebSocket (%s)', (kind) => {
   let t: TestApp;
@@ -61,6 +62,13 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       await t.createUsers('auth_ok');
       const c = await connect('auth_ok');
       expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    });
+
+    it('answers a plain GET (no Upgrade header) with 400 and the error body, not an empty 404', async () => {
+      await t.createUsers('auth_plain');
+      const token = await t.userToken('auth_plain');
+      const res = await t.api('GET', `/ws?access_token=${token}`, { token: null });
+      expectError(res, 400, 'illegal_argument', /WebSocket/);
     });
 
     it('refuses a missing token before the upgrade (401)', async () => {
@@ -546,6 +554,21 @@ describe.each(databases)('real-time WebSocket (%s)', (kind) => {
       expect(a.ws.readyState).toBe(WebSocket.OPEN);
       await a.sayOk('chat', 'mf_b', 'mf fine');
       await b.message('mf fine');
+    });
+
+    it('answers a frame nesting deeper than 64 levels (9,000 here) with message_invalid, and stays open', async () => {
+      await t.createUsers('deep_a', 'deep_b');
+      const a = await connect('deep_a');
+      const b = await connect('deep_b');
+      const deep = '['.repeat(9000) + ']'.repeat(9000);
+      a.raw(`{"type":"send","ref":"deep","chat_type":"chat","to":"deep_b","msg_type":"txt","body":{"msg":"deep x"},"ext":{"d":${deep}}}`);
+      const answer = await a.waitFor((f) => f.type === 'error', 'the error frame');
+      expect(answer).toEqual({ type: 'error', ref: null, code: 500, error: 'message_invalid', error_description: 'frame nests deeper than 64 levels' });
+      // 64 levels are accepted (ext nested 63 deep inside the frame's object).
+      const ok = await a.request({ type: 'send', chat_type: 'chat', to: 'deep_b', msg_type: 'txt', body: { msg: 'deep ok' }, ext: { d: JSON.parse('['.repeat(62) + ']'.repeat(62)) } });
+      expect(ok).toMatchObject({ type: 'ack' });
+      await b.message('deep ok');
+      await b.expectNothing('deep x');
     });
 
     it('refuses sends to unknown users, groups and chatrooms with an error frame (implementation codes 204/600/700)', async () => {

@@ -68,6 +68,11 @@ export interface TestApp {
   createRoom(owner: string, members?: string[], extra?: Record<string, unknown>): Promise<string>;
   /** An admin request (as `api`) that must answer 200. */
   apiOk(method: string, pathUnderApp: string, body?: unknown): Promise<void>;
+  /**
+   * Stops this qunliao and starts a new one on the same database and data dir (a server restart);
+   * `qunliao` is the new one afterwards. Listening on `port` when given.
+   */
+  restart(port?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,7 +106,7 @@ export async function startApp(kind: DbKind, overrides: Partial<Config> = {}): P
     config.db = { kind: 'postgres', url: PG_URL!, schema };
     if (process.env.QUNLIAO_TEST_PG_MARKER) fs.appendFileSync(process.env.QUNLIAO_TEST_PG_MARKER, `${schema}\n`);
   }
-  const qunliao = await createQunliao(config);
+  let qunliao = await createQunliao(config);
   await qunliao.server.ready();
 
   const request = async (method: string, url: string, options: RequestOptions = {}): Promise<Reply> => {
@@ -175,6 +180,13 @@ export async function startApp(kind: DbKind, overrides: Partial<Config> = {}): P
     async apiOk(method, pathUnderApp, body) {
       const res = await testApp.api(method, pathUnderApp, body === undefined ? {} : { body });
       expect(res.status, `${method} ${pathUnderApp}: ${res.text}`).toBe(200);
+    },
+    async restart(port) {
+      await qunliao.server.close();
+      qunliao = await createQunliao(config);
+      await qunliao.server.ready();
+      testApp.qunliao = qunliao;
+      if (port !== undefined) await qunliao.server.listen({ port, host: '127.0.0.1' });
     },
     async close() {
       await qunliao.server.close();

@@ -193,6 +193,11 @@ export class Devices {
   /** Makes `t` listen on a free port. */
   static async listen(t: TestApp): Promise<Devices> {
     const addr = await t.qunliao.server.listen({ port: 0, host: '127.0.0.1' });
+    return Devices.at(t, addr);
+  }
+
+  /** Devices of a `t` that already listens at `addr` (http://127.0.0.1:PORT). */
+  static async at(t: TestApp, addr: string): Promise<Devices> {
     const appUuid = (await t.qunliao.services.apps.find('acme', 'chat'))!.uuid;
     return new Devices(t, `${addr.replace('http', 'ws')}/acme/chat/ws`, appUuid);
   }

@@ -1,10 +1,24 @@
-// GET /{org}/{app}/ws?access_token=<user token> — qunliao's real-time endpoint (docs/realtime.md).
-// Users receive messages as JSON frames and send their own; the token is checked before the
-// upgrade completes.
-import type { FastifyInstance } from 'fastify';
+// GET /{org}/{app}/ws?access_token=<user token> — qunliao's own JSON real-time endpoint
+// (docs/realtime.md): a thin codec over the session core (services/sessions), in push mode. The
+// token is checked before the upgrade completes.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Services } from '../../services/index.js';
-import { SendRefused } from '../../services/messages.js';
+import { ClientRefusal, fail } from '../../services/errors.js';
+import type { Session } from '../../services/sessions/index.js';
+import type { LogEntry } from '../../services/sessions/entries.js';
+import { JSON_WS_FRAME_ERRORS, jsonWsError } from '../../http/client-errors.js';
+import { bearerToken } from '../../http/context.js';
+import { sendError } from '../../http/errors.js';
+import { DomainError } from '../../services/errors.js';
+import { CLOSE, serialFrames } from '../../http/socket-frames.js';
+
+/** Deepest nesting of arrays and objects accepted in a frame (docs/realtime.md). */
+export const MAX_FRAME_DEPTH = 64;
+/** The device of connections that name none: they share their positions (docs/realtime.md). */
+const DEFAULT_RESOURCE = 'ws';
+const RESOURCE = /^[A-Za-z0-9_.-]{1,48}$/;
 
 interface SendFrame {
   type?: unknown;
@@ -16,95 +30,129 @@ interface SendFrame {
   ext?: unknown;
 }
 
+/** Whether arrays and objects in the JSON text nest deeper than `max` (checked before parsing). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Frames already built: a live entry is one object shared by every session it reached. */
+const frames = new WeakMap<LogEntry, string>();
+
+function frameOf(entry: LogEntry): string | undefined {
+  const cached = frames.get(entry);
+  if (cached !== undefined) return cached;
+  const frame = entry.message
+    ? JSON.stringify({ type: 'message', message: entry.message })
+    : entry.event
+      ? JSON.stringify({ type: 'event', event: entry.event })
+      : undefined;
+  if (frame !== undefined) frames.set(entry, frame);
+  return frame;
+}
+
 export async function wsRoutes(server: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { messages, fanout, tokens } = services;
+  const { messages, sessions, tokens } = services;
 
-  server.get<{ Querystring: { access_token?: string } }>(
-    '/ws',
-    {
-      websocket: true,
-      // Refused before the upgrade: missing, expired, forged, other-app and app tokens.
-      preValidation: async (req) => {
-        const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        // An Easemob user token or an Agora Chat user token (services/tokens.ts).
-        req.principal = await tokens.verifyUser(req.chatApp, req.query.access_token ?? bearer);
-      },
+  // GET /{org}/{app}/ws
+  server.route<{ Querystring: { access_token?: string; resource?: string } }>({
+    method: 'GET',
+    url: '/ws',
+    // Refused before the upgrade: missing, expired, forged, other-app and app tokens (Easemob or Agora).
+    preValidation: async (req) => {
+      const principal = await tokens.verifyUser(req.chatApp, req.query.access_token ?? bearerToken(req));
+      const resource = req.query.resource;
+      if (resource !== undefined && !RESOURCE.test(resource)) fail('wsResourceInvalid');
+      req.principal = principal;
     },
-    (socket: WebSocket, req) => {
+    // A plain GET (no Upgrade header): a documented error, not an empty 404.
+    handler: async (_req, reply) => sendError(reply, new DomainError('websocketRequired')),
+    wsHandler: (socket: WebSocket, req: FastifyRequest<{ Querystring: { access_token?: string; resource?: string } }>) => {
       const app = req.chatApp;
-      const username = req.principal!.kind === 'user' ? req.principal!.user.username : '';
+      const user = req.principal!.kind === 'user' ? req.principal!.user : undefined;
+      if (!user) return socket.close(CLOSE.internal, 'no user');
+      const origin = `ws-${randomBytes(9).toString('base64url')}`;
       const open = () => socket.readyState === socket.OPEN;
-      const send = (frame: string) => {
-        if (open()) socket.send(frame);
+      const reply = (frame: unknown) => {
+        if (open()) socket.send(JSON.stringify(frame));
       };
 
-      // Live messages wait behind the ones queued while the user was offline. The catch-up also
-      // remembers what it sent, so that nothing could go out twice.
-      let draining = true;
-      const backlog: string[] = [];
-      const device = (frame: string): boolean => {
-        if (!open()) return false;
-        if (draining) backlog.push(frame);
-        else socket.send(frame);
-        return true;
-      };
-      // Deactivating, deleting or changing the password of the user logs this device out.
-      const unsubscribe = fanout.subscribe(app.uuid, username, device, () => socket.close(4001, 'session ended'));
-      socket.on('close', unsubscribe);
-
-      // Frames of one connection are handled one after another: order per conversation holds.
-      let chain: Promise<void> = Promise.resolve();
-      socket.on('message', (data) => {
-        chain = chain.then(() => handle(String(data)));
+      const session = sessions.open(
+        app,
+        user,
+        { resource: req.query.resource ?? DEFAULT_RESOURCE, origin },
+        {
+          deliver(entry) {
+            if (!open()) return false;
+            const frame = frameOf(entry);
+            if (frame !== undefined) socket.send(frame);
+            return true;
+          },
+          // Deactivating, deleting or changing the password of the user logs this device out.
+          kick: () => socket.close(CLOSE.sessionEnded, 'session ended'),
+        },
+      );
+      const sessionReady: Promise<Session | undefined> = session.ready.then(
+        () => session,
+        (err: unknown) => {
+          req.log.error({ err }, 'opening a websocket session failed');
+          socket.close(CLOSE.internal, 'session failed');
+          return undefined;
+        },
+      );
+      socket.on('close', () => {
+        sessions.close(session).catch((err: unknown) => req.log.error({ err }, 'closing a websocket session failed'));
       });
 
-      const handle = async (text: string): Promise<void> => {
-        let frame: SendFrame;
-        try {
-          frame = JSON.parse(text) as SendFrame;
-        } catch {
-          return send(JSON.stringify({ type: 'error', ref: null, code: 500, error: 'message_invalid', error_description: 'frame is not JSON' }));
-        }
-        const ref = frame !== null && typeof frame === 'object' ? (frame.ref ?? null) : null;
-        if (frame === null || typeof frame !== 'object' || frame.type !== 'send') {
-          return send(JSON.stringify({ type: 'error', ref, code: 500, error: 'message_invalid', error_description: 'unknown frame type' }));
-        }
-        try {
-          const msgId = await messages.sendFromClient(app, username, frame as Required<SendFrame>, device);
-          send(JSON.stringify({ type: 'ack', ref, msg_id: msgId }));
-        } catch (err) {
-          if (err instanceof SendRefused) {
-            return send(JSON.stringify({ type: 'error', ref, code: err.code, error: err.error, error_description: err.description }));
+      serialFrames(
+        socket,
+        async (data) => {
+          if (!(await sessionReady)) return;
+          const text = String(data);
+          if (nestsDeeperThan(text, MAX_FRAME_DEPTH)) return reply({ type: 'error', ref: null, ...JSON_WS_FRAME_ERRORS.tooDeep(MAX_FRAME_DEPTH) });
+          let frame: SendFrame;
+          try {
+            frame = JSON.parse(text) as SendFrame;
+          } catch {
+            return reply({ type: 'error', ref: null, ...JSON_WS_FRAME_ERRORS.notJson });
           }
-          req.log.error({ err }, 'websocket send failed');
-          send(JSON.stringify({ type: 'error', ref, code: 1, error: 'internal', error_description: 'the message could not be sent' }));
-        }
-      };
-
-      void (async () => {
-        const sent = new Set<string>();
-        try {
-          // Deliveries that decided this user was offline before this device subscribed are
-          // storing their queue entries: read the queue only once they have.
-          await messages.settled();
-          while (open()) {
-            const { ids, frames, seqs } = await messages.pending(app, username);
-            if (seqs.length === 0) break;
-            frames.forEach(send);
-            ids.forEach((id) => sent.add(id));
-            // Only once sent; a connection that closed meanwhile leaves them for the next one.
-            if (open()) await messages.acknowledge(app, username, seqs);
+          const ref = frame !== null && typeof frame === 'object' ? (frame.ref ?? null) : null;
+          if (frame === null || typeof frame !== 'object' || frame.type !== 'send') {
+            return reply({ type: 'error', ref, ...JSON_WS_FRAME_ERRORS.unknownType });
           }
-        } catch (err) {
-          req.log.error({ err }, 'delivering queued messages failed');
-        } finally {
-          draining = false;
-          for (const frame of backlog.splice(0)) {
-            const id = (JSON.parse(frame) as { message?: { id?: string } }).message?.id;
-            if (id === undefined || !sent.has(id)) send(frame);
+          try {
+            const sent = await messages.sendFromClient(
+              app,
+              { username: user.username, origin },
+              {
+                chatType: frame.chat_type,
+                to: frame.to,
+                type: frame.msg_type,
+                body: frame.body,
+                ext: frame.ext,
+              },
+            );
+            reply({ type: 'ack', ref, msg_id: sent.id });
+          } catch (err) {
+            if (err instanceof ClientRefusal) return reply({ type: 'error', ref, ...jsonWsError(err) });
+            req.log.error({ err }, 'websocket send failed');
+            reply({ type: 'error', ref, ...JSON_WS_FRAME_ERRORS.internal });
           }
-        }
-      })();
+        },
+        (err) => req.log.error({ err }, 'websocket frame failed'),
+      );
     },
-  );
+  });
 }

@@ -8,6 +8,7 @@ import { threads } from './004_threads.js';
 import { chatroomsModeration } from './005_chatrooms_moderation.js';
 import { messages } from './006_messages.js';
 import { agora } from './007_agora.js';
+import { conversationLogs } from './008_conversation_logs.js';
 import { clientRest } from './009_client_rest.js';
 import { tokenCutoff } from './010_token_cutoff.js';
 import { chatfiles } from './011_chatfiles.js';
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005_chatrooms_moderation': chatroomsModeration(dialect),
         '006_messages': messages(dialect),
         '007_agora': agora(dialect),
+        '008_conversation_logs': conversationLogs(dialect),
         '009_client_rest': clientRest(dialect),
         '010_token_cutoff': tokenCutoff(dialect),
         '011_chatfiles': chatfiles(dialect),
