@@ -13,7 +13,7 @@
 // - cursors are stored as device positions, flushed before the session lets the device go and
 //   read when it connects again, so the next session starts where this one stopped.
 // A pulled batch that the client never acknowledged is offered again by the next session (the
-// SDK drops ids it has already seen).
+// SDK drops message ids it has already seen), never twice within one session.
 //
 // Reading the log is needed only for what the session was not told live: every entry a device may
 // see is announced to the sessions of its user once it is stored (messages.ts, events.ts), so a
@@ -415,7 +415,10 @@ export class Session implements Listener {
       if (key !== undefined && key > cursor.seq) this.advance(view, cursor, Math.min(key, cursor.offered));
       const membership = {};
       const out: LogEntry[] = [];
-      let last = cursor.seq;
+      // After what this session has offered already: the SDK pulls once per NOTICE, and a second
+      // NOTICE can come before it acknowledges the first batch; offering that batch again would
+      // repeat its room events (the SDK de-duplicates message ids only).
+      let last = cursor.offered;
       while (out.length === 0) {
         const batch = await this.entriesAfter(view, cursor, last, PULL_BATCH, membership);
         if (batch.length === 0) break;
@@ -427,6 +430,7 @@ export class Session implements Listener {
       if (out.length === 0) {
         // Only hidden entries: nothing to acknowledge, the device is past them.
         if (cursor.offered === cursor.seq) this.advance(view, cursor, last);
+        else cursor.offered = Math.max(cursor.offered, last);
         return { entries: [] };
       }
       if (cursor.offered < last) cursor.offered = last;
