@@ -10,7 +10,7 @@ import { errorHandler, sendError } from './http/errors.js';
 import { DomainError } from './services/errors.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
-import { answerClientError, answerNodeLevelRequests, guardUpgrades, refuseNulInUrl } from './http/connection.js';
+import { answerClientError, answerNodeLevelRequests, closeAfterAnswerIfUpgrade, guardUpgrades, refuseNulInUrl } from './http/connection.js';
 import { parseQueryFirstWins } from './http/query.js';
 import { registerCors } from './http/cors.js';
 import { tokenRoutes } from './api/token/routes.js';
@@ -91,7 +91,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     // Long enough for 100 comma-separated group ids or 60 usernames in one path segment.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192, querystringParser: parseQueryFirstWins },
     // Errors fastify raises before routing (a badly encoded URL) get the same error body.
-    frameworkErrors: (err, _req, reply) => {
+    frameworkErrors: (err, req, reply) => {
+      closeAfterAnswerIfUpgrade(req, reply);
       sendError(reply, new DomainError('badUrl', { reason: err.message }));
     },
     clientErrorHandler: answerClientError,

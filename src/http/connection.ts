@@ -63,6 +63,18 @@ const WEBSOCKET_ROUTES = new Set(['/:org/:app/ws', '/websocket']);
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 /**
+ * A request Node handed over as an upgrade has left the HTTP parser: whatever answers it (a
+ * refusal, or the route), the connection ends with the answer, and the answer says so. True when
+ * the request was one.
+ */
+export function closeAfterAnswerIfUpgrade(req: FastifyRequest, reply: FastifyReply): boolean {
+  if (!(req.raw as IncomingMessage & { upgrade?: boolean }).upgrade) return false;
+  reply.header('connection', 'close');
+  reply.raw.once('finish', () => req.raw.socket.destroySoon());
+  return true;
+}
+
+/**
  * onRequest: a request whose framing cannot be trusted is refused and its connection closed. A
  * request Node handed over as an upgrade has left the HTTP parser, so its answer closes
  * the connection (and says so). One to a route that does not upgrade, or a handshake the WebSocket
@@ -77,10 +89,7 @@ export function guardUpgrades(req: FastifyRequest, reply: FastifyReply, done: (e
     reply.raw.once('finish', () => req.raw.socket.destroySoon());
     return done(new DomainError('badRequest'));
   }
-  if (!(req.raw as IncomingMessage & { upgrade?: boolean }).upgrade) return done();
-  reply.header('connection', 'close');
-  // Whatever answers the request (a refusal here, or the route), the connection ends with it.
-  reply.raw.once('finish', () => req.raw.socket.destroySoon());
+  if (!closeAfterAnswerIfUpgrade(req, reply)) return done();
   const route = req.routeOptions.url;
   if (route === undefined || !WEBSOCKET_ROUTES.has(route)) return done(new DomainError('upgradeNotHere'));
   const h = req.raw.headers;

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { accessOf, type Access, type RoomRole } from '../api/access.js';
 import type { App } from '../services/apps.js';
 import { DomainError, fail } from '../services/errors.js';
-import type { Principal } from '../services/tokens.js';
+import type { Principal, UserPrincipal } from '../services/tokens.js';
 import type { Services } from '../services/index.js';
 import type { Standing } from '../services/access.js';
 import { foldUsername } from '../services/usernames.js';
@@ -88,13 +88,17 @@ export function registerContext(server: FastifyInstance, services: Services): vo
   async function authorize(req: FastifyRequest, rule: Exclude<Access, 'none'>, token: string | undefined): Promise<void> {
     if (rule === 'registration' && !token) fail('registrationClosed');
     if (rule === 'optional') {
-      req.principal = token ? await services.tokens.verify(req.chatApp, token) : undefined;
+      const principal = token ? await services.tokens.verify(req.chatApp, token) : undefined;
+      req.principal = principal?.kind === 'user' ? withDevice(principal, req.query) : principal;
       return;
     }
     const principal = await services.tokens.verify(req.chatApp, token);
-    req.principal = principal;
     // The app token may call every route.
-    if (principal.kind === 'app') return;
+    if (principal.kind === 'app') {
+      req.principal = principal;
+      return;
+    }
+    req.principal = withDevice(principal, req.query);
     const username = principal.user.username;
     const params = (req.params ?? {}) as Record<string, string | undefined>;
     const refuseUser = (): never => fail('adminRequired', { method: req.method.toLowerCase(), appUuid: req.chatApp.uuid, path: appPath(req) });
@@ -119,4 +123,17 @@ function requireRole(standing: Standing, role: RoomRole, username: string): void
   if (standing === 'no_room' || RANK[standing] >= NEEDED[role]) return;
   if (standing === 'none') fail('callerNotMember', { username });
   fail(role === 'owner' ? 'callerNotOwner' : 'callerNotAdmin', { username });
+}
+
+/** Longest device resource taken from a query (the SDK's are `webim_web_<ms>` and the like). */
+const DEVICE_MAX = 256;
+
+/**
+ * The user acting from the device the client SDK names in `resource=` (REST.md "R"): the events of
+ * what they do are not sent back to that device. A copy: checked principals are cached.
+ */
+function withDevice(principal: UserPrincipal, query: unknown): UserPrincipal {
+  const resource = (query as Record<string, unknown> | undefined)?.resource;
+  if (typeof resource !== 'string' || resource === '' || resource.length > DEVICE_MAX) return principal;
+  return { ...principal, device: resource };
 }

@@ -28,6 +28,12 @@ export const MUC_OPERATION: Record<RoomEventKind, number> = {
   file_deleted: MucOperation.DELETE_FILE, // deleteFile
   unblocked: MucOperation.ALLOW, // unblockMember
   destroyed: MucOperation.DESTROY, // destroy
+  join_requested: MucOperation.APPLY, // requestToJoin
+  request_accepted: MucOperation.APPLY_ACCEPT, // acceptRequest
+  request_declined: MucOperation.APPLY_DECLINE, // joinPublicGroupDeclined
+  invited: MucOperation.INVITE, // inviteToJoin
+  invitation_accepted: MucOperation.INVITE_ACCEPT, // acceptInvite
+  invitation_declined: MucOperation.INVITE_DECLINE, // rejectInvite
 };
 
 function mucBody(body: Obj): Uint8Array {
@@ -49,10 +55,11 @@ function of(entry: LogEntry, appKey: string): Obj | undefined {
   if (e.kind === 'muted' && e.muteExpire !== undefined) body.ext = JSON.stringify({ user_mute_time: e.muteExpire });
   else if (e.text !== undefined) {
     if (e.kind === 'member_joined') body.ext = e.text;
-    else if (e.kind === 'added') body.mucName = e.text;
+    else if (e.kind === 'added' || e.kind === 'invited') body.mucName = e.text;
     else if (e.kind === 'info_updated') body.eventInfo = { eventType: 0, ext: e.text };
     else body.reason = e.text;
   }
+  if (e.reason !== undefined) body.reason = e.reason;
   return {
     id: e.eventId,
     from: { appKey, name: e.from, domain: DOMAIN },

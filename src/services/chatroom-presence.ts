@@ -54,11 +54,11 @@ export class ChatroomPresenceService {
    * member. The other members are told (memberPresence), with the join's `ext`.
    */
   async join(app: App, username: string, id: string, leaveOthers: boolean, ext = ''): Promise<{ info: ChatroomJoinInfo; joined: boolean }> {
-    await this.room(app, id);
+    const before = await this.room(app, id);
     let joined = false;
     if (!(await this.rooms.member(id, username))) {
       try {
-        await this.chatrooms.members.addOne(app, id, username);
+        await this.chatrooms.members.join(app, before, [username]);
         joined = true;
       } catch (err) {
         if (err instanceof DomainError && err.code === 'groupAlreadyMember') joined = false;

@@ -108,9 +108,10 @@ export class ChatroomsService {
       } else {
         await core.update(app, id, update);
       }
+      await core.announce(app, id, actor, { op: 'info_updated', changes });
     }
     if (newOwner !== undefined) {
-      await ownership.transfer(app, room, newOwner);
+      await ownership.transfer(app, room, newOwner, actor);
       changed.push('newowner');
     }
     return changed;

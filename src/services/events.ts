@@ -47,14 +47,33 @@ export type RoomOperation =
   /** `text`: the file id. */
   | { op: 'file_uploaded'; from: string; text: string }
   | { op: 'file_deleted'; from: string; text: string }
-  /** Blocking removes the member (they are told as removed). */
+  /** Blocking removes the member (told as removed, like members_removed). */
   | { op: 'blocked'; from: string; to: string[] }
   | { op: 'unblocked'; from: string; to: string[] }
   /** `members`: everyone who was in the room. */
   | { op: 'destroyed'; from: string; members: string[] }
+  /** A group created with members: each is told they were added (no presence for the others). */
+  | { op: 'created'; from: string; to: string[] }
+  /** An application to a members-only group, to its owner and admins; `from` the applicant. */
+  | { op: 'join_requested'; from: string; reason: string }
+  /** `to`: the applicant; when accepted the other members see them join. */
+  | { op: 'request_answered'; from: string; to: string; accepted: boolean; reason?: string }
+  /** Invitations waiting for the invitees' answer (`invite_need_confirm`). */
+  | { op: 'invited'; from: string; to: string[]; reason: string }
+  /** `from`: the invitee; `to`: who invited them (nobody is told when that was the app). */
+  | { op: 'invitation_answered'; from: string; to: string; accepted: boolean }
   /** The SDKs have no event for these: nothing is sent (as the hosted service). */
   | { op: 'disabled'; from: string }
   | { op: 'enabled'; from: string };
+
+/**
+ * An operation as a room service reports it: who acted comes from the caller (RoomCore.announce),
+ * with the acting device (the `resource=` the client SDK sends), which is not told.
+ */
+export type Announcement = RoomOperation extends infer O ? (O extends RoomOperation ? Omit<O, 'from'> : never) : never;
+
+/** An event on its way to the log, with the device that caused it (stored beside it, not in it). */
+type Stamped = RoomEvent & { device?: string | undefined };
 
 export interface RoomRef {
   kind: RoomKind;
@@ -78,6 +97,9 @@ const INFO_FIELDS: Record<string, string> = {
   avatar: 'avatar',
 };
 
+/** Fields of the updateInfo detail that are booleans. */
+const SWITCHES = new Set(['public', 'members_only', 'allow_user_invites', 'invite_need_confirm']);
+
 export class EventsService {
   constructor(
     private readonly conversations: ConversationsRepository,
@@ -91,24 +113,21 @@ export class EventsService {
    * Tells the people concerned what `operation` did to `room`. Never throws: the operation has
    * happened; a failure to tell is reported (and the event lost).
    */
-  async room(app: App, room: RoomRef, operation: RoomOperation): Promise<void> {
+  async room(app: App, room: RoomRef, operation: RoomOperation, device?: string): Promise<void> {
     try {
-      await this.deliver(app, room, operation);
+      await this.deliver(app, room, operation, device);
     } catch (err) {
       this.onError(err, `announcing ${operation.op} in ${room.kind} ${room.id}`);
     }
   }
 
-  private async deliver(app: App, room: RoomRef, o: RoomOperation): Promise<void> {
+  private async deliver(app: App, room: RoomRef, o: RoomOperation, device: string | undefined): Promise<void> {
     const group = room.kind === 'group';
-    const event = (kind: RoomEventKind, extra: Partial<RoomEvent> = {}): RoomEvent => ({
-      eventId: '',
-      room: room.kind,
-      id: room.id,
-      kind,
-      from: o.from,
-      ...extra,
-    });
+    const event = (kind: RoomEventKind, extra: Partial<RoomEvent> = {}): Stamped => {
+      const from = extra.from ?? o.from;
+      // The acting device already knows; the actor's other devices are told like everyone.
+      return { eventId: '', room: room.kind, id: room.id, kind, ...extra, from, device: from === o.from ? device : undefined };
+    };
     switch (o.op) {
       case 'members_added': {
         // memberPresence names the member who joined; the added member learns who added them.
@@ -122,14 +141,6 @@ export class EventsService {
       }
       case 'member_joined':
         return this.toMembers(app, room, event('member_joined', { memberCount: await this.memberCount(app, room), text: o.text }), { except: [o.from] });
-      case 'members_removed': {
-        const count = await this.memberCount(app, room);
-        for (const user of o.to) {
-          await this.toPerson(app, room, user, event('removed', { to: [user] }));
-          await this.toMembers(app, room, event('member_left', { from: user, memberCount: count }));
-        }
-        return;
-      }
       case 'member_left':
         return this.toMembers(app, room, event('member_left', { memberCount: await this.memberCount(app, room) }), { except: [o.from] });
       case 'muted':
@@ -152,7 +163,14 @@ export class EventsService {
       case 'owner_changed':
         return this.toMembers(app, room, event('owner_changed', { to: o.to }));
       case 'info_updated': {
-        const detail = Object.fromEntries(Object.entries(o.changes).flatMap(([k, v]) => (INFO_FIELDS[k] ? [[INFO_FIELDS[k]!, v]] : [])));
+        const detail = Object.fromEntries(
+          Object.entries(o.changes).flatMap(([k, v]) => {
+            const field = INFO_FIELDS[k];
+            if (!field) return [];
+            // Switches are stored as 1 / 0; the SDK's detail has them as booleans.
+            return [[field, SWITCHES.has(field) && typeof v === 'number' ? v === 1 : v]];
+          }),
+        );
         return this.toMembers(app, room, event('info_updated', { text: JSON.stringify(detail) }));
       }
       case 'announcement_updated':
@@ -163,13 +181,41 @@ export class EventsService {
       case 'file_deleted':
         return this.toMembers(app, room, event(o.op, { text: o.text }));
       case 'blocked':
-        for (const user of o.to) await this.toPerson(app, room, user, event('removed', { to: [user] }));
+      case 'members_removed': {
+        // The one removed (or blocked) is told as removed; the others see them leave.
+        const count = await this.memberCount(app, room);
+        for (const user of o.to) {
+          await this.toPerson(app, room, user, event('removed', { to: [user] }));
+          await this.toMembers(app, room, event('member_left', { from: user, memberCount: count }));
+        }
         return;
+      }
       case 'unblocked':
         for (const user of o.to) await this.toPerson(app, room, user, event('unblocked', { to: [user] }));
         return;
       case 'destroyed':
         for (const user of o.members) if (user !== o.from) await this.toPerson(app, room, user, event('destroyed'));
+        return;
+      case 'created': {
+        const name = await this.roomName(app, room);
+        const invited = o.to.filter((u) => u !== o.from);
+        if (invited.length > 0) await this.toMembers(app, room, event('added', { text: name }), invited);
+        return;
+      }
+      case 'join_requested':
+        return this.toMembers(app, room, event('join_requested', { reason: o.reason }), await this.staff(room));
+      case 'request_answered':
+        await this.toPerson(app, room, o.to, event(o.accepted ? 'request_accepted' : 'request_declined', { to: [o.to], ...(o.reason ? { reason: o.reason } : {}) }));
+        if (o.accepted) await this.toMembers(app, room, event('member_joined', { from: o.to, memberCount: await this.memberCount(app, room) }), { except: [o.to] });
+        return;
+      case 'invited': {
+        const name = await this.roomName(app, room);
+        for (const user of o.to) await this.toPerson(app, room, user, event('invited', { to: [user], text: name, reason: o.reason }));
+        return;
+      }
+      case 'invitation_answered':
+        if (o.to !== 'admin') await this.toPerson(app, room, o.to, event(o.accepted ? 'invitation_accepted' : 'invitation_declined', { to: [o.to] }));
+        if (o.accepted) await this.toMembers(app, room, event('member_joined', { memberCount: await this.memberCount(app, room) }), { except: [o.from] });
         return;
       case 'disabled':
       case 'enabled':
@@ -197,7 +243,7 @@ export class EventsService {
    * One entry in the room's log, seen by every member, by the members of a list, or by every
    * member but the ones named in `except`.
    */
-  private async toMembers(app: App, room: RoomRef, event: RoomEvent, audience?: string[] | { except: string[] }): Promise<void> {
+  private async toMembers(app: App, room: RoomRef, event: Stamped, audience?: string[] | { except: string[] }): Promise<void> {
     const head = roomConversation(room.kind, room.id);
     if (Array.isArray(audience)) {
       const members = new Set(await this.conversations.roomMembers(room.id, audience));
@@ -212,7 +258,7 @@ export class EventsService {
   }
 
   /** One entry in a person's own log (they may be no member any more); live only for chatrooms. */
-  private toPerson(app: App, room: RoomRef, user: string, event: RoomEvent): Promise<void> {
+  private toPerson(app: App, room: RoomRef, user: string, event: Stamped): Promise<void> {
     return this.append(app, userConversation(user), event, null, room.kind === 'chatroom', async () => [user]);
   }
 
@@ -220,7 +266,7 @@ export class EventsService {
   private async append(
     app: App,
     head: ConversationHead,
-    event: RoomEvent,
+    { device, ...event }: Stamped,
     audience: string[] | { except: string[] } | null,
     liveOnly: boolean,
     notify: () => Promise<string[]>,
@@ -232,7 +278,7 @@ export class EventsService {
       event: JSON.stringify(stamped),
       audience: audience === null ? null : JSON.stringify(audience),
       from_user: stamped.from,
-      from_resource: null,
+      from_resource: device ?? null,
       live_only: liveOnly ? 1 : 0,
       timestamp,
     });
@@ -241,7 +287,7 @@ export class EventsService {
       seq,
       timestamp,
       from: stamped.from,
-      fromResource: null,
+      fromResource: device ?? null,
       audience: Array.isArray(audience) ? audience : null,
       ...(audience !== null && !Array.isArray(audience) ? { except: audience.except } : {}),
       liveOnly,

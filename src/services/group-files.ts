@@ -109,6 +109,8 @@ export class GroupFilesService {
       // Counted again at insert time: uploads that were all streaming at once passed the early check.
       const inserted = await this.groups.write(groupId, () => this.files.insertIfBelow(row, this.limits.shareFilesPerGroup));
       if (!inserted) fail('shareFilesFull', { max: this.limits.shareFilesPerGroup });
+      // Never throws (a failure to tell is reported): the file stays.
+      await this.groups.announce(app, groupId, actor, { op: 'file_uploaded', text: fileId });
       return sharedFile(inserted);
     } catch (err) {
       await this.blobs.delete([fileId]);
@@ -158,5 +160,6 @@ export class GroupFilesService {
     }
     if (!(await this.files.delete(groupId, fileId))) fail('shareFileNotFound', { fileId });
     await this.blobs.delete([fileId]);
+    await this.groups.announce(app, groupId, actor, { op: 'file_deleted', text: fileId });
   }
 }

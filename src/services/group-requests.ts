@@ -51,6 +51,7 @@ export class GroupRequestsService {
     if (name === group.owner) fail('groupOwnerForbidden');
     const removed = await this.room.core.write(id, () => this.room.core.rows.removeMembers(id, [name], this.now()));
     if (removed.length === 0) fail('groupUserNotInGroup', { username: name, id });
+    await this.room.core.announce(app, id, actor, { op: 'member_left' });
   }
 
   /** POST /chatgroups/{id}/apply {"message"} — public groups only; members-only ones wait for approval. */
@@ -65,14 +66,16 @@ export class GroupRequestsService {
       await this.room.core.write(id, () =>
         this.requests.put({ group_id: id, app_uuid: app.uuid, username: name, kind: 'apply', inviter: null, reason: reasonOf(f.message), created: this.now() }),
       );
+      await this.room.core.announce(app, id, actor, { op: 'join_requested', reason: reasonOf(f.message) });
       return { user: name, outcome: 'requested' };
     }
     await this.room.members.join(app, group, [name]);
+    await this.room.core.announce(app, id, actor, { op: 'member_joined' });
     return { user: name, outcome: 'joined' };
   }
 
   /** POST /chatgroups/{id}/apply_verify {"applicant", "verifyResult", "reason"} — by the owner or an admin. */
-  async verifyApplication(app: App, id: string, body: unknown): Promise<{ user: string; accepted: boolean }> {
+  async verifyApplication(app: App, id: string, actor: Principal, body: unknown): Promise<{ user: string; accepted: boolean }> {
     const f = objectBody(body, 'groupBodyNotObject');
     if (typeof f.applicant !== 'string' || f.applicant === '') fail('groupFieldRequired', { field: 'applicant' });
     const accepted = flag(f.verifyResult);
@@ -82,6 +85,8 @@ export class GroupRequestsService {
     if (!(await this.requests.find(id, applicant, 'apply'))) fail('groupRequestNotFound', { username: applicant, kind: 'application', id });
     if (accepted) await this.room.members.join(app, group, [applicant]);
     await this.requests.take(id, applicant, 'apply');
+    const reason = reasonOf(f.reason);
+    await this.room.core.announce(app, id, actor, { op: 'request_answered', to: applicant, accepted, ...(reason ? { reason } : {}) });
     return { user: applicant, accepted };
   }
 
@@ -112,8 +117,10 @@ export class GroupRequestsService {
       for (const user of fresh) {
         await this.room.core.write(id, () => this.requests.put({ group_id: id, app_uuid: app.uuid, username: user, kind: 'invite', inviter, reason, created: this.now() }));
       }
+      await this.room.core.announce(app, id, actor, { op: 'invited', to: fresh, reason });
     } else {
-      await this.room.members.join(app, group, fresh);
+      const added = await this.room.members.join(app, group, fresh);
+      await this.room.core.announce(app, id, actor, { op: 'members_added', to: added });
     }
     return outcomes;
   }
@@ -139,6 +146,8 @@ export class GroupRequestsService {
     if (!invitation) fail('groupRequestNotFound', { username: invitee, kind: 'invitation', id });
     if (accepted) await this.room.members.join(app, group, [invitee]);
     await this.requests.take(id, invitee, 'invite');
+    const inviter = invitation.inviter ?? 'admin';
+    await this.room.core.announce(app, id, actor.kind === 'user' ? actor : invitee, { op: 'invitation_answered', to: inviter, accepted });
     return { user: invitee, accepted, inviter: invitation.inviter ?? 'admin' };
   }
 }

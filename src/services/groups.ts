@@ -70,7 +70,7 @@ export class GroupsService {
     const maxusers = creation.parseMaxUsers(raw.maxusers) ?? profile.maxUsers.default;
     const members = await creation.initialMembers(app, raw.members, owner, maxusers);
     const flag = (b: boolean) => (b ? 1 : 0);
-    return creation.insert(
+    const id = await creation.insert(
       app,
       {
         name,
@@ -86,6 +86,8 @@ export class GroupsService {
       owner,
       members,
     );
+    if (members.length > 0) await this.room.core.announce(app, id, actor, { op: 'created', to: members });
+    return id;
   }
 
   // ---- POST /chatgroups/{id}/disable, /enable ----
@@ -136,9 +138,10 @@ export class GroupsService {
       } else {
         await core.update(app, id, updated);
       }
+      await core.announce(app, id, actor, { op: 'info_updated', changes });
     }
     if (newOwner !== undefined) {
-      await ownership.transfer(app, group, newOwner);
+      await ownership.transfer(app, group, newOwner, actor);
       changed.add('newowner');
     }
     return [...changed];

@@ -61,7 +61,8 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   const tokens = new TokensService(store.users);
   const users = new UsersService(store.users, hasher, config.limits, blobs, fanout);
   const grants = new TokenGrantService(apps, users, tokens, config.defaultTokenTtl);
-  const roomStores = { users: store.users, lists: store.moderation, blobs };
+  const events = new EventsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const roomStores = { users: store.users, lists: store.moderation, blobs, events };
   const groupRoom = buildRoom(groupProfile(config.limits), { ...roomStores, rows: store.groups }, config.limits);
   const chatroomRoom = buildRoom(chatroomProfile(config.limits), { ...roomStores, rows: store.chatrooms }, config.limits);
   const groups = new GroupsService(groupRoom);
@@ -77,7 +78,6 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     fanout,
   );
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
-  const events = new EventsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
   const groupRequests = new GroupRequestsService(groupRoom, store.groupRequests);

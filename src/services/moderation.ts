@@ -75,6 +75,7 @@ export class ModerationService {
     const now = this.now();
     const expire = duration === PERMANENT ? PERMANENT : now + duration;
     await this.room.core.write(id, () => this.lists.mute(app.uuid, id, names, expire, now));
+    await this.room.core.announce(app, id, actor, { op: 'muted', to: names, expire });
     return names.map((user) => ({ user, expire }));
   }
 
@@ -84,6 +85,7 @@ export class ModerationService {
     const room = await this.room.core.getManageable(app, id);
     await this.room.core.requireOutrank(room, actor, names);
     const lifted = new Set(await this.lists.unmute(id, names, this.now()));
+    if (lifted.size > 0) await this.room.core.announce(app, id, actor, { op: 'unmuted', to: [...lifted] });
     return names.map((user) => ({ user, result: lifted.has(user) }));
   }
 
@@ -100,9 +102,10 @@ export class ModerationService {
   }
 
   /** POST / DELETE /{rooms}/{id}/ban — mute all; the individual list is left as it is. */
-  async setMuteAll(app: App, id: string, on: boolean): Promise<boolean> {
+  async setMuteAll(app: App, id: string, on: boolean, actor: Principal): Promise<boolean> {
     await this.room.core.getManageable(app, id);
     await this.room.core.update(app, id, { mute_all: on ? 1 : 0, modified: this.now() });
+    await this.room.core.announce(app, id, actor, { op: on ? 'mute_all' : 'unmute_all' });
     return on;
   }
 
@@ -142,6 +145,7 @@ export class ModerationService {
     await this.requireMembers(room, names);
     await this.room.core.requireOutrank(room, actor, names);
     await this.room.core.write(id, () => this.lists.allow(app.uuid, id, names, this.now()));
+    await this.room.core.announce(app, id, actor, { op: 'allowlisted', to: names });
     return names.map((user) => ({ user, result: true }));
   }
 
@@ -151,6 +155,7 @@ export class ModerationService {
     const room = await this.room.core.getManageable(app, id);
     await this.room.core.requireOutrank(room, actor, names);
     const removed = new Set(await this.lists.remove('group_allowlist', id, names));
+    if (removed.size > 0) await this.room.core.announce(app, id, actor, { op: 'unallowlisted', to: [...removed] });
     return names.map((user) => ({ user, result: removed.has(user) }));
   }
 
@@ -181,14 +186,16 @@ export class ModerationService {
     if (single && outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
     // Those who left (or were deleted) since the check above are reported as not members.
     const blocked = new Set(await this.room.core.write(id, () => this.room.core.rows.blockMembers(app.uuid, id, names.filter((n) => members.has(n)), this.now())));
+    if (blocked.size > 0) await this.room.core.announce(app, id, actor, { op: 'blocked', to: [...blocked] });
     return names.map((user) => (blocked.has(user) ? { user, result: true } : { user, result: false, reason: 'not_member' }));
   }
 
   /** DELETE /{rooms}/{id}/blocks/users/{username} or /{u1,u2} */
-  async unblock(app: App, id: string, list: string): Promise<ListChange[]> {
+  async unblock(app: App, id: string, list: string, actor: Principal): Promise<ListChange[]> {
     const names = this.pathList(list, 'unblockTooMany');
     await this.room.core.getManageable(app, id);
     const removed = new Set(await this.lists.remove('group_blocklist', id, names));
+    if (removed.size > 0) await this.room.core.announce(app, id, actor, { op: 'unblocked', to: [...removed] });
     return names.map((user) => ({ user, result: removed.has(user) }));
   }
 

@@ -31,6 +31,8 @@ export interface UserPrincipal {
   kind: 'user';
   user: UserRow;
   expiresAt: number | null;
+  /** The device acting (the client SDK's `resource=` query parameter), when the request names it. */
+  device?: string;
 }
 
 /** The documented 401 for each reason an Agora token is refused (REFERENCE §2a, Bearer errors). */

@@ -66,8 +66,9 @@ export interface TestApp {
   createGroup(owner: string, members?: string[], extra?: Record<string, unknown>): Promise<string>;
   /** Creates a chatroom (name 'r', description 'd'; `extra` adds to or overrides the body) and answers its id. */
   createRoom(owner: string, members?: string[], extra?: Record<string, unknown>): Promise<string>;
-  /** An admin request (as `api`) that must answer 200. */
-  apiOk(method: string, pathUnderApp: string, body?: unknown): Promise<void>;
+  /** An admin request (as `api`) that must answer 200; answers the response body. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  apiOk(method: string, pathUnderApp: string, body?: unknown): Promise<any>;
   /**
    * Stops this qunliao and starts a new one on the same database and data dir (a server restart);
    * `qunliao` is the new one afterwards. Listening on `port` when given.
@@ -180,6 +181,7 @@ export async function startApp(kind: DbKind, overrides: Partial<Config> = {}): P
     async apiOk(method, pathUnderApp, body) {
       const res = await testApp.api(method, pathUnderApp, body === undefined ? {} : { body });
       expect(res.status, `${method} ${pathUnderApp}: ${res.text}`).toBe(200);
+      return res.body;
     },
     async restart(port) {
       await qunliao.server.close();

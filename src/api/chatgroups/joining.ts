@@ -29,7 +29,7 @@ export async function chatgroupsJoiningRoutes(server: FastifyInstance, { service
 
   // POST /chatgroups/{group_id}/apply_verify {"applicant", "verifyResult", "reason"} — the owner or an admin answers
   server.post<{ Params: GroupParams }>('/chatgroups/:group_id/apply_verify', { config: LIMIT }, async (req, reply) => {
-    const { user, accepted } = await requests.verifyApplication(req.chatApp, req.params.group_id, req.body);
+    const { user, accepted } = await requests.verifyApplication(req.chatApp, req.params.group_id, req.principal!, req.body);
     return envelope(req, reply, { data: { result: true, action: accepted ? 'apply_accept' : 'apply_decline', user, id: req.params.group_id } });
   });
 

@@ -39,7 +39,7 @@ export function roomHandlers(room: Room, wire: RoomWire) {
     }) satisfies RoomHandler,
 
     dissolve: (async (req, reply) => {
-      await room.core.dissolve(req.chatApp, id(req));
+      await room.core.dissolve(req.chatApp, id(req), req.principal!);
       return envelope(req, reply, { data: wire.dissolved(id(req)) });
     }) satisfies RoomHandler,
 
@@ -47,7 +47,7 @@ export function roomHandlers(room: Room, wire: RoomWire) {
       envelope(req, reply, { data: { announcement: await room.announcement.get(req.chatApp, id(req)) } })) satisfies RoomHandler,
 
     setAnnouncement: (async (req, reply) => {
-      await room.announcement.set(req.chatApp, id(req), req.body);
+      await room.announcement.set(req.chatApp, id(req), req.body, req.principal!);
       return envelope(req, reply, { data: { id: id(req), result: true } });
     }) satisfies RoomHandler,
 
@@ -65,10 +65,10 @@ export function roomHandlers(room: Room, wire: RoomWire) {
     }) satisfies RoomHandler,
 
     addMember: (async (req, reply) =>
-      envelope(req, reply, { data: wire.addedOne(await room.members.addOne(req.chatApp, id(req), req.params.username!), id(req)) })) satisfies RoomHandler,
+      envelope(req, reply, { data: wire.addedOne(await room.members.addOne(req.chatApp, id(req), req.params.username!, req.principal!), id(req)) })) satisfies RoomHandler,
 
     addMembers: (async (req, reply) =>
-      envelope(req, reply, { data: wire.addedMany(await room.members.addMany(req.chatApp, id(req), req.body), id(req)) })) satisfies RoomHandler,
+      envelope(req, reply, { data: wire.addedMany(await room.members.addMany(req.chatApp, id(req), req.body, req.principal!), id(req)) })) satisfies RoomHandler,
 
     /** One name answers an object, a comma list an array. */
     removeMembers: (async (req, reply) => {
@@ -86,10 +86,10 @@ export function roomHandlers(room: Room, wire: RoomWire) {
     }) satisfies RoomHandler,
 
     addAdmin: (async (req, reply) =>
-      envelope(req, reply, { data: { result: 'success', newadmin: await room.admins.add(req.chatApp, id(req), req.body) } })) satisfies RoomHandler,
+      envelope(req, reply, { data: { result: 'success', newadmin: await room.admins.add(req.chatApp, id(req), req.body, req.principal!) } })) satisfies RoomHandler,
 
     removeAdmin: (async (req, reply) =>
-      envelope(req, reply, { data: { result: 'success', oldadmin: await room.admins.remove(req.chatApp, id(req), req.params.username!) } })) satisfies RoomHandler,
+      envelope(req, reply, { data: { result: 'success', oldadmin: await room.admins.remove(req.chatApp, id(req), req.params.username!, req.principal!) } })) satisfies RoomHandler,
   };
   return handlers;
 }
@@ -106,9 +106,9 @@ export function moderationHandlers(moderation: ModerationService, wire: RoomWire
       envelope(req, reply, { data: unmuteRows(await moderation.unmute(req.chatApp, id(req), req.params.usernames!, req.principal!)) })) satisfies RoomHandler,
 
     muteAll: (async (req, reply) =>
-      envelope(req, reply, { action: wire.muteAllAction, data: { mute: await moderation.setMuteAll(req.chatApp, id(req), true) } })) satisfies RoomHandler,
+      envelope(req, reply, { action: wire.muteAllAction, data: { mute: await moderation.setMuteAll(req.chatApp, id(req), true, req.principal!) } })) satisfies RoomHandler,
 
-    unmuteAll: (async (req, reply) => envelope(req, reply, { data: { mute: await moderation.setMuteAll(req.chatApp, id(req), false) } })) satisfies RoomHandler,
+    unmuteAll: (async (req, reply) => envelope(req, reply, { data: { mute: await moderation.setMuteAll(req.chatApp, id(req), false, req.principal!) } })) satisfies RoomHandler,
 
     allowlist: (async (req, reply) => {
       const data = await moderation.allowlist(req.chatApp, id(req));
@@ -141,7 +141,7 @@ export function moderationHandlers(moderation: ModerationService, wire: RoomWire
     /** One name answers an object, a comma list an array. */
     unblock: (async (req, reply) => {
       const names = req.params.usernames!;
-      const data = rows(req, 'remove_blocks', await moderation.unblock(req.chatApp, id(req), names));
+      const data = rows(req, 'remove_blocks', await moderation.unblock(req.chatApp, id(req), names, req.principal!));
       return envelope(req, reply, { data: names.includes(',') || req.query.version === 'v3' ? data : data[0] });
     }) satisfies RoomHandler,
 

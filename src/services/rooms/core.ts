@@ -4,6 +4,7 @@ import type { GroupChanges, GroupRow, GroupsRepository } from '../../store/group
 import type { UsersRepository } from '../../store/users.js';
 import { NotMembersError, RoomGoneError, UserGoneError } from '../../store/locking.js';
 import type { App } from '../apps.js';
+import type { Announcement, EventsService, RoomOperation } from '../events.js';
 import { fail } from '../errors.js';
 import { isNumericId } from '../ids.js';
 import type { RoomProfile } from './profile.js';
@@ -19,7 +20,19 @@ export class RoomCore {
     readonly rows: GroupsRepository,
     private readonly users: UsersRepository,
     private readonly blobs: BlobStore,
+    private readonly events: EventsService,
   ) {}
+
+  /**
+   * Tells the people concerned what an operation did to the room (services/events.ts), once it has
+   * happened: as done by the acting user (`admin` for the app), not to the device that did it.
+   * `actor` may also name the user it was done as (an invitee's answer given by the app).
+   */
+  announce(app: App, id: string, actor: Principal | string, operation: Announcement): Promise<void> {
+    const from = typeof actor === 'string' ? actor : actor.kind === 'user' ? actor.user.username : 'admin';
+    const device = typeof actor !== 'string' && actor.kind === 'user' ? actor.device : undefined;
+    return this.events.room(app, { kind: this.profile.kind, id }, { ...operation, from } as RoomOperation, device);
+  }
 
   /** The room, or undefined. Ids that cannot be ours are simply not found. */
   find(app: App, id: string): Promise<GroupRow | undefined> {
@@ -91,10 +104,13 @@ export class RoomCore {
   }
 
   /** DELETE /chatgroups/{id}, DELETE /chatrooms/{id}: members, lists, announcement, files and their bytes go. */
-  async dissolve(app: App, id: string): Promise<void> {
-    await this.get(app, id);
+  async dissolve(app: App, id: string, actor: Principal): Promise<void> {
+    const room = await this.get(app, id);
+    // Who to tell, read before they are gone (a member joining meanwhile is not told).
+    const members = (await this.rows.members(id, 0, Math.max(room.member_count, room.maxusers) + 1)).map((m) => m.username);
     const deleted = await this.rows.delete(app.uuid, id);
     if (!deleted) fail('groupNotFound', { id });
     await this.blobs.delete(deleted.fileIds);
+    await this.announce(app, id, actor, { op: 'destroyed', members });
   }
 }

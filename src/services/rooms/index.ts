@@ -5,6 +5,7 @@ import type { Limits } from '../../config.js';
 import type { GroupsRepository } from '../../store/groups.js';
 import type { ModerationRepository } from '../../store/moderation.js';
 import type { UsersRepository } from '../../store/users.js';
+import type { EventsService } from '../events.js';
 import { RoomAdmins } from './admins.js';
 import { RoomAnnouncement } from './announcement.js';
 import { RoomCore } from './core.js';
@@ -30,10 +31,11 @@ export interface RoomStores {
   users: UsersRepository;
   lists: ModerationRepository;
   blobs: BlobStore;
+  events: EventsService;
 }
 
 export function buildRoom(profile: RoomProfile, stores: RoomStores, limits: Limits): Room {
-  const core = new RoomCore(profile, stores.rows, stores.users, stores.blobs);
+  const core = new RoomCore(profile, stores.rows, stores.users, stores.blobs, stores.events);
   return {
     profile,
     core,

@@ -48,7 +48,7 @@ export class RoomMembers {
   }
 
   /** POST /{rooms}/{id}/users/{username} — answers the folded name. */
-  async addOne(app: App, id: string, rawName: string): Promise<string> {
+  async addOne(app: App, id: string, rawName: string, actor: Principal): Promise<string> {
     const name = username(rawName);
     const room = await this.core.getManageable(app, id);
     await this.core.requireUsers(app, [name]);
@@ -56,11 +56,12 @@ export class RoomMembers {
     await this.refuseBlocked(id, [name]);
     // A concurrent request may have added them between the check and the write.
     if ((await this.insert(app, room, [name])).length === 0) fail('groupAlreadyMember', { username: name, id });
+    await this.core.announce(app, id, actor, { op: 'members_added', to: [name] });
     return name;
   }
 
   /** POST /{rooms}/{id}/users {"usernames": [≤ 60]} — refused only when every user is already a member. */
-  async addMany(app: App, id: string, body: unknown): Promise<string[]> {
+  async addMany(app: App, id: string, body: unknown, actor: Principal): Promise<string[]> {
     const f = objectBody(body, 'groupBodyNotObject');
     const names = usernames(stringArray(f.usernames, 'groupFieldRequired', { field: 'usernames' }));
     if (names.length === 0) fail('groupFieldRequired', { field: 'usernames' });
@@ -73,6 +74,7 @@ export class RoomMembers {
     await this.refuseBlocked(id, fresh);
     const added = await this.insert(app, room, fresh);
     if (added.length === 0) fail('groupAlreadyMember', { username: fresh[0]!, id });
+    await this.core.announce(app, id, actor, { op: 'members_added', to: added });
     return added;
   }
 
@@ -112,6 +114,7 @@ export class RoomMembers {
     await this.core.requireOutrank(room, actor, [name]);
     const removed = await this.core.write(id, () => this.core.rows.removeMembers(id, [name], this.now()));
     if (removed.length === 0) fail(this.core.profile.errors.removeNotMember, { username: name, usernames: name, id });
+    await this.core.announce(app, id, actor, { op: 'members_removed', to: [name] });
     return name;
   }
 
@@ -123,6 +126,7 @@ export class RoomMembers {
     const removable = names.filter((n) => n !== room.owner);
     await this.core.requireOutrank(room, actor, removable);
     const removed = new Set(await this.core.write(id, () => this.core.rows.removeMembers(id, removable, this.now())));
+    if (removed.size > 0) await this.core.announce(app, id, actor, { op: 'members_removed', to: [...removed] });
     return names.map((user): RemovalResult => {
       if (removed.has(user)) return { user, removed: true };
       return { user, removed: false, reason: user === room.owner ? 'owner' : 'not_member' };

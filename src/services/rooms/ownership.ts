@@ -2,6 +2,7 @@
 // stays as a member.
 import { OwnerChangedError, type GroupRow } from '../../store/groups.js';
 import type { App } from '../apps.js';
+import type { Principal } from '../tokens.js';
 import { fail } from '../errors.js';
 import { username } from '../usernames.js';
 import type { RoomCore } from './core.js';
@@ -23,12 +24,13 @@ export class RoomOwnership {
   }
 
   /** Makes a checked new owner the owner. */
-  async transfer(app: App, room: GroupRow, newOwner: string): Promise<void> {
+  async transfer(app: App, room: GroupRow, newOwner: string, actor: Principal): Promise<void> {
     try {
       await this.core.write(room.id, () => this.core.rows.transferOwner(app.uuid, room.id, room.owner, newOwner, this.now()));
     } catch (err) {
       if (err instanceof OwnerChangedError) fail('ownerTransferConflict');
       throw err;
     }
+    await this.core.announce(app, room.id, actor, { op: 'owner_changed', to: [newOwner] });
   }
 }

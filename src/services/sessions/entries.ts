@@ -46,7 +46,17 @@ export type RoomEventKind =
   | 'file_uploaded'
   | 'file_deleted'
   | 'unblocked'
-  | 'destroyed';
+  | 'destroyed'
+  /** Someone applied to join a members-only group; to its owner and admins. */
+  | 'join_requested'
+  /** Your application was accepted / declined. */
+  | 'request_accepted'
+  | 'request_declined'
+  /** You were invited (and are asked to answer). */
+  | 'invited'
+  /** The one you invited accepted / declined. */
+  | 'invitation_accepted'
+  | 'invitation_declined';
 
 export interface RoomEvent {
   /** Unique like a message id (clients de-duplicate by it). */
@@ -63,8 +73,10 @@ export interface RoomEvent {
   memberCount?: number;
   /** Unix ms when a mute ends; -1 = permanent (muted). */
   muteExpire?: number;
-  /** Free text the operation carries (a chatroom join's ext, the announcement…). */
+  /** Free text the operation carries (a chatroom join's ext, the announcement, the room's name…). */
   text?: string;
+  /** Why (an application's or invitation's message, a decline's reason). */
+  reason?: string;
 }
 
 /** The origin of an entry that none of the sender's devices is given (REST sends not synced to the sender). */
