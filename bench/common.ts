@@ -8,6 +8,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -79,6 +80,26 @@ export function summarize(runs: Run[]): Measurement {
     statusCodes,
   };
 }
+
+/**
+ * CPU time (user + system, µs) a process has used so far, read from /proc/<pid>/stat (Linux;
+ * undefined elsewhere). Around a run it gives the server's CPU per request, a figure the load
+ * generator competing for the same cores does not move the way it moves req/s.
+ */
+export function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux build that matters). */
+const CLOCK_TICKS = 100;
 
 /** One autocannon run; see summarize. */
 export async function measure(url: string, options: Omit<autocannon.Options, 'url'>): Promise<Measurement> {

@@ -35,6 +35,7 @@ import {
   call,
   cleanup,
   compareSizes,
+  cpuMicros,
   fmt,
   freePorts,
   load,
@@ -307,8 +308,15 @@ async function runBaselineCases(): Promise<{ failed: boolean; json: unknown; pri
     await measure(server.url, { duration: Math.min(SECONDS, 3), requests });
   }
 
-  const results: Array<{ case: string; server: ServerName; runsReqPerSec: number[] } & Measurement> = [];
+  const pids = new Map<ServerName, number | undefined>([
+    ['qunliao', running[0].pid],
+    ['baseline', running[1].pid],
+  ]);
+  const results: Array<{ case: string; server: ServerName; runsReqPerSec: number[]; cpuMicrosPerRequest?: number } & Measurement> = [];
   const ratios: Record<string, number> = {};
+  // baseline/qunliao of the servers' CPU per request: what the ratio of req/s would be if each
+  // server had a core of its own and the load generator cost nothing.
+  const cpuRatios: Record<string, number> = {};
   let failed = false;
   for (const c of cases) {
     if (c.check) {
@@ -322,25 +330,36 @@ async function runBaselineCases(): Promise<{ failed: boolean; json: unknown; pri
       ['qunliao', []],
       ['baseline', []],
     ]);
+    const cpu = new Map<ServerName, { micros: number; requests: number }>();
     for (const server of [qunliao, baseline, baseline, qunliao]) {
       console.error(`running "${c.name}" against ${server.name} for ${SECONDS}s…`);
       const requests = c.requestsFor(server, ctx).map((r) => ({ method: c.method, path: c.path(ctx), ...r }));
-      runs.get(server.name)?.push(await load(server.url, { requests }));
+      const before = cpuMicros(pids.get(server.name));
+      const run = await load(server.url, { requests });
+      const after = cpuMicros(pids.get(server.name));
+      runs.get(server.name)?.push(run);
+      if (before !== undefined && after !== undefined) {
+        const sum = cpu.get(server.name) ?? { micros: 0, requests: 0 };
+        cpu.set(server.name, { micros: sum.micros + after - before, requests: sum.requests + run.result.requests.total });
+      }
     }
     for (const server of [qunliao, baseline]) {
       const serverRuns = runs.get(server.name) ?? [];
       const m = summarize(serverRuns);
-      results.push({ case: c.name, server: server.name, ...m, runsReqPerSec: serverRuns.map((r) => r.result.requests.average) });
+      const used = cpu.get(server.name);
+      const cpuMicrosPerRequest = used && used.requests > 0 ? used.micros / used.requests : undefined;
+      results.push({ case: c.name, server: server.name, ...m, runsReqPerSec: serverRuns.map((r) => r.result.requests.average), cpuMicrosPerRequest });
       if (tooManyFailures(`"${c.name}" on ${server.name}`, m)) failed = true;
     }
     const [q, b] = results.slice(-2);
     if (q && b) ratios[c.name] = b.reqPerSec > 0 ? q.reqPerSec / b.reqPerSec : 0;
+    if (q?.cpuMicrosPerRequest && b?.cpuMicrosPerRequest) cpuRatios[c.name] = b.cpuMicrosPerRequest / q.cpuMicrosPerRequest;
   }
   // Done with these two; the other cases start servers of their own.
   await Promise.all(running.map(stopChild));
 
   const print = () => {
-    const header = ['case', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'qunliao/baseline'];
+    const header = ['case', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'qunliao/baseline', 'cpu µs/req', 'cpu ratio'];
     const rows = results.map((r) => [
       r.case,
       r.server,
@@ -349,10 +368,12 @@ async function runBaselineCases(): Promise<{ failed: boolean; json: unknown; pri
       fmt(r.p99Ms),
       String(r.non2xx + r.errors),
       r.server === 'qunliao' ? fmt(ratios[r.case] ?? 0, 3) : '',
+      r.cpuMicrosPerRequest === undefined ? '' : fmt(r.cpuMicrosPerRequest, 1),
+      r.server === 'qunliao' && cpuRatios[r.case] !== undefined ? fmt(cpuRatios[r.case]!, 3) : '',
     ]);
     printTable(header, rows, 2);
   };
-  return { failed, json: { results, ratios }, print };
+  return { failed, json: { results, ratios, cpuRatios }, print };
 }
 
 async function main(): Promise<number> {
@@ -383,8 +404,8 @@ async function main(): Promise<number> {
   for (const section of SECTIONS) done[section]?.print();
 
   // The baseline comparison's results and ratios stay at the top level, where they always were.
-  const { results, ratios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown };
-  const report = { machine, results, ratios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json };
+  const { results, ratios, cpuRatios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown; cpuRatios?: unknown };
+  const report = { machine, results, ratios, cpuRatios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json };
   const resultsDir = path.join(ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
