@@ -6,11 +6,12 @@ import { openStore, type Store } from './store/index.js';
 import { createServices, type Services } from './services/index.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerContext } from './http/context.js';
+import { acceptMultipartBodies } from './http/multipart.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { DomainError } from './services/errors.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
-import { answerClientError, answerNodeLevelRequests, closeAfterAnswerIfUpgrade, guardUpgrades, refuseNulInUrl } from './http/connection.js';
+import { answerClientError, answerNodeLevelRequests, closeAfterAnswerIfUnusable, guardUpgrades, refuseNulInUrl } from './http/connection.js';
 import { parseQueryFirstWins } from './http/query.js';
 import { registerCors } from './http/cors.js';
 import { tokenRoutes } from './api/token/routes.js';
@@ -32,7 +33,6 @@ import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
 import { InProcessFanout } from './coord/fanout.js';
-import multipart from '@fastify/multipart';
 import { openBlobStore } from './blobs/open.js';
 import { Redis } from 'ioredis';
 
@@ -92,7 +92,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192, querystringParser: parseQueryFirstWins },
     // Errors fastify raises before routing (a badly encoded URL) get the same error body.
     frameworkErrors: (err, req, reply) => {
-      closeAfterAnswerIfUpgrade(req, reply);
+      closeAfterAnswerIfUnusable(req, reply);
       sendError(reply, new DomainError('badUrl', { reason: err.message }));
     },
     clientErrorHandler: answerClientError,
@@ -121,9 +121,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
     await registerRateLimit(server, redis);
   }
   // Shared-file and attachment uploads; the size limit is applied per request while streaming.
-  await server.register(multipart);
-  // Frames over 64 KiB close the connection (1009); docs/realtime.md, docs/client-sdk.md.
-  await server.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  acceptMultipartBodies(server);
 
   await server.register(
     async (api) => {
@@ -142,11 +140,17 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatroomSuperAdminRoutes, { services });
       await api.register(messagesRoutes, { services });
       await api.register(chatfilesRoutes, { services });
-      await api.register(wsRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );
-  // The client SDKs' socket, at the root as on the hosted service.
-  await server.register(msyncRoutes, { services });
+  // The WebSocket endpoints in a context of their own: @fastify/websocket's per-request hooks then
+  // run for them only, not for every REST request. Frames over 64 KiB close the connection (1009;
+  // docs/realtime.md, docs/client-sdk.md).
+  await server.register(async (sockets) => {
+    await sockets.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+    await sockets.register(wsRoutes, { services, prefix: '/:org/:app' });
+    // The client SDKs' socket, at the root as on the hosted service.
+    await sockets.register(msyncRoutes, { services });
+  });
   return server;
 }

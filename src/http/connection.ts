@@ -62,34 +62,47 @@ export function answerNodeLevelRequests(server: FastifyInstance): void {
 const WEBSOCKET_ROUTES = new Set(['/:org/:app/ws', '/websocket']);
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
-/**
- * A request Node handed over as an upgrade has left the HTTP parser: whatever answers it (a
- * refusal, or the route), the connection ends with the answer, and the answer says so. True when
- * the request was one.
- */
-export function closeAfterAnswerIfUpgrade(req: FastifyRequest, reply: FastifyReply): boolean {
-  if (!(req.raw as IncomingMessage & { upgrade?: boolean }).upgrade) return false;
+/** The connection ends with the answer, and the answer says so. */
+function closeAfterAnswer(req: FastifyRequest, reply: FastifyReply): void {
   reply.header('connection', 'close');
   reply.raw.once('finish', () => req.raw.socket.destroySoon());
-  return true;
+}
+
+/**
+ * A Transfer-Encoding that does not end in chunked leaves the body's length unknown (RFC 9112
+ * §6.3): the connection's next bytes cannot be framed.
+ */
+function unframedBody(req: FastifyRequest): boolean {
+  const te = req.headers['transfer-encoding'];
+  return te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te);
+}
+
+/** A request Node handed over as an upgrade has left the HTTP parser. */
+function upgraded(req: FastifyRequest): boolean {
+  return (req.raw as IncomingMessage & { upgrade?: boolean }).upgrade === true;
+}
+
+/**
+ * For an answer given before routing (a badly encoded URL): when the connection cannot carry
+ * another request after this one (an upgrade, a body of unknown length), it ends with the answer.
+ */
+export function closeAfterAnswerIfUnusable(req: FastifyRequest, reply: FastifyReply): void {
+  if (upgraded(req) || unframedBody(req)) closeAfterAnswer(req, reply);
 }
 
 /**
  * onRequest: a request whose framing cannot be trusted is refused and its connection closed. A
- * request Node handed over as an upgrade has left the HTTP parser, so its answer closes
- * the connection (and says so). One to a route that does not upgrade, or a handshake the WebSocket
- * library would refuse in plain text, is answered here with the error body instead.
+ * request Node handed over as an upgrade is answered and its connection closed with the answer
+ * (whatever gives it: a refusal here, or the route). One to a route that does not upgrade, or a
+ * handshake the WebSocket library would refuse in plain text, is answered here with the error body.
  */
 export function guardUpgrades(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
-  // A Transfer-Encoding that does not end in chunked leaves the body's length unknown (RFC 9112
-  // §6.3): the request is refused, and the connection closed, since its next bytes cannot be framed.
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te)) {
-    reply.header('connection', 'close');
-    reply.raw.once('finish', () => req.raw.socket.destroySoon());
+  if (unframedBody(req)) {
+    closeAfterAnswer(req, reply);
     return done(new DomainError('badRequest'));
   }
-  if (!closeAfterAnswerIfUpgrade(req, reply)) return done();
+  if (!upgraded(req)) return done();
+  closeAfterAnswer(req, reply);
   const route = req.routeOptions.url;
   if (route === undefined || !WEBSOCKET_ROUTES.has(route)) return done(new DomainError('upgradeNotHere'));
   const h = req.raw.headers;

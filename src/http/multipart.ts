@@ -4,7 +4,7 @@
 // never stalls its keep-alive connection.
 import type { Readable } from 'node:stream';
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, fail } from '../services/errors.js';
 import type { UploadedPart } from '../services/uploads.js';
 
@@ -38,6 +38,26 @@ export interface MultipartUpload {
    * `Connection: close` and the socket is closed after it.
    */
   abandon(reply: FastifyReply, drainMax: number): void;
+}
+
+/** Requests whose body fastify matched to multipart/form-data (left unread for readMultipart). */
+const multipartRequests = new WeakSet<FastifyRequest>();
+
+/**
+ * multipart/form-data bodies are left unread for the upload routes to stream (readMultipart). A
+ * parser of our own rather than @fastify/multipart: busboy is all the routes use of it, and its
+ * request decorations and `onResponse` hook would run on every request of the API.
+ */
+export function acceptMultipartBodies(server: FastifyInstance): void {
+  server.addContentTypeParser('multipart/form-data', (req, _payload, done) => {
+    multipartRequests.add(req);
+    done(null);
+  });
+}
+
+/** True when the request's body is multipart/form-data (see acceptMultipartBodies). */
+export function isMultipart(req: FastifyRequest): boolean {
+  return multipartRequests.has(req);
 }
 
 /**

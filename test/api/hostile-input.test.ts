@@ -198,6 +198,22 @@ describe.each(databases)('hostile input (%s)', (kind) => {
     expectErrorBody(badFraming[0]!.body);
   });
 
+  it('closes the connection after a badly encoded URL it cannot go on from: an upgrade, a body of unknown length', async () => {
+    // Both are refused before routing; the fuzz suite found them stalling (upgrade) or reading the
+    // next request as a body (Transfer-Encoding: identity).
+    const get = `GET /acme/chat/users/alice HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${t.adminToken}\r\n\r\n`;
+    for (const head of ['GET /acme/chat/users/%c0%ae%c0%ae HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n', 'PUT /acme/chat/users/%c0%ae%c0%ae HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n']) {
+      const answers = parseResponses(await rawExchange(port, [head, get]));
+      // The request after it is never served (the parser may refuse its bytes with a 400 of its own).
+      expect(answers.length).toBeGreaterThan(0);
+      for (const answer of answers) {
+        expect(answer.status).toBe(400);
+        expect(answer.headers.connection).toBe('close');
+        expectErrorBody(answer.body);
+      }
+    }
+  });
+
   it('keeps a keep-alive connection usable after an ordinary error answer', async () => {
     const get = `GET /acme/chat/users/alice HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${t.adminToken}\r\n\r\n`;
     const answers = parseResponses(await rawExchange(port, [`GET /acme/chat/nothing HTTP/1.1\r\nHost: a\r\n\r\n`, get]));

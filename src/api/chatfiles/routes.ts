@@ -8,7 +8,7 @@ import { parseRestrictAccess } from '../../services/uploads.js';
 import { fail } from '../../services/errors.js';
 import { thumbnailSide } from '../../services/thumbnails.js';
 import { envelope } from '../../http/envelope.js';
-import { DRAIN_SLACK_BYTES, readMultipart } from '../../http/multipart.js';
+import { DRAIN_SLACK_BYTES, isMultipart, readMultipart } from '../../http/multipart.js';
 import { perSecond } from '../../http/rate-limit.js';
 import { contentDisposition } from '../chatgroups/present.js';
 import { chatfileEntity, chatfilesUri } from './present.js';
@@ -41,7 +41,7 @@ export async function chatfilesRoutes(server: FastifyInstance, { services }: { s
   // thumbnail-height (the web SDK sends the two sizes as form fields, and ?chat-type=&chat-target=)
   server.post<{ Querystring: Query }>('/chatfiles', { config: LIMIT }, async (req, reply) => {
     const restricted = parseRestrictAccess(req.headers['restrict-access']);
-    if (!req.isMultipart()) fail('notMultipart');
+    if (!isMultipart(req)) fail('notMultipart');
     // One byte over the limit reaches the blob store's own count, which refuses it.
     const upload = readMultipart(req, chatfiles.maxBytes + 1);
     const options: ChatfileOptions = {

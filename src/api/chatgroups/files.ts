@@ -5,7 +5,7 @@ import { parseRestrictAccess } from '../../services/uploads.js';
 import { fail } from '../../services/errors.js';
 import type { SharedFile } from '../../services/group-files.js';
 import { envelope } from '../../http/envelope.js';
-import { DRAIN_SLACK_BYTES, readMultipart } from '../../http/multipart.js';
+import { DRAIN_SLACK_BYTES, isMultipart, readMultipart } from '../../http/multipart.js';
 import { perSecond } from '../../http/rate-limit.js';
 import { contentDisposition, sharedFileData, sharedFileItem } from './present.js';
 
@@ -43,7 +43,7 @@ export async function groupFilesRoutes(server: FastifyInstance, { services }: { 
     const restricted = parseRestrictAccess(req.headers['restrict-access']);
     // Refuse before reading any byte when the group cannot take the file.
     await groupFiles.prepareUpload(req.chatApp, req.params.group_id);
-    if (!req.isMultipart()) fail('notMultipart');
+    if (!isMultipart(req)) fail('notMultipart');
     // One byte over the limit reaches the blob store's own count, which refuses it.
     const upload = readMultipart(req, groupFiles.maxBytes + 1);
     let file: SharedFile;

@@ -8,7 +8,7 @@ import { parseRestrictAccess } from '../../services/uploads.js';
 import { fail } from '../../services/errors.js';
 import { thumbnailSide } from '../../services/thumbnails.js';
 import { envelope } from '../../http/envelope.js';
-import { DRAIN_SLACK_BYTES, readMultipart } from '../../http/multipart.js';
+import { DRAIN_SLACK_BYTES, isMultipart, readMultipart } from '../../http/multipart.js';
 import { perSecond } from '../../http/rate-limit.js';
 import { partEntity, partUploadEntity } from '../chatfiles/present.js';
 import { uploadAnswer } from '../chatfiles/routes.js';
@@ -29,7 +29,7 @@ export async function sdkChatfilesRoutes(server: FastifyInstance, { services }: 
 
   // PUT /sdk/chatfiles/part-upload/{uuid} — multipart `part_file` and `part_number` (1-based)
   server.put<{ Params: UploadParams }>('/sdk/chatfiles/part-upload/:uuid', { config: LIMIT }, async (req, reply) => {
-    if (!req.isMultipart()) fail('notMultipart');
+    if (!isMultipart(req)) fail('notMultipart');
     const upload = readMultipart(req, chatfiles.maxBytes + 1);
     let part: { partNumber: number; size: number };
     try {
