@@ -99,6 +99,8 @@ export interface Row<C> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ok?: (res: any, c: C, role: Role) => unknown;
   unchanged?: (c: C, role: Role) => unknown;
+  /** The SDK resolves with nothing (REST.md: "SDK reads nothing"), not with `{type: 0, …}`. */
+  resolvesVoid?: boolean;
   /** Calls the SDK some other way (callback-only uploads); default `call(op, params)`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   invoke?: (user: SdkUser, c: C, role: Role) => Promise<any>;
@@ -117,7 +119,8 @@ export async function tryRoles<C>(s: RoleSuite, row: Row<C>, defaults: Record<Ro
       } catch (err) {
         throw new Error(`${row.op} as ${role}: expected success, got ${String(err)}`);
       }
-      expect(res, `${row.op} as ${role}`).toMatchObject({ type: 0 });
+      if (row.resolvesVoid) expect(res ?? null, `${row.op} as ${role}`).toBeNull();
+      else expect(res, `${row.op} as ${role}`).toMatchObject({ type: 0 });
       await row.ok?.(res, c, role);
     } else {
       const err = await rejection(attempt);
