@@ -154,6 +154,13 @@ describe.each(databases)('SDK chatroom calls by role (%s)', (kind) => {
             ...[who('member'), who('target')].sort().map((userId) => ({ role: 'member', userId, joinedTime: expect.any(Number) })),
           ]),
       });
+      await run({
+        op: 'listChatRoomMembers',
+        allowed: everyMember,
+        fresh: () => fresh(),
+        params: (id) => ({ chatRoomId: id, pageNum: 1, pageSize: 20 }),
+        ok: (res) => expect(res.data).toEqual(expect.arrayContaining([{ owner: who('owner') }, { member: who('member') }])),
+      });
       await run({ op: 'getChatRoomAdmin', allowed: everyMember, fresh: () => fresh(), params: (id) => ({ chatRoomId: id }), ok: (res) => expect(res.data).toEqual([who('admin')]) });
     });
 

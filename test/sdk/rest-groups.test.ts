@@ -230,6 +230,13 @@ describe.each(databases)('SDK group calls by role (%s)', (kind) => {
             ...[who('member'), who('target')].sort().map((userId) => ({ role: 'member', userId, joinedTime: expect.any(Number) })),
           ]),
       });
+      await run({
+        op: 'listGroupMembers',
+        allowed: everyMember,
+        fresh: () => fresh(),
+        params: (id) => ({ groupId: id, pageNum: 1, pageSize: 20 }),
+        ok: (res) => expect(res.data).toEqual(expect.arrayContaining([{ owner: who('owner') }, { member: who('member') }])),
+      });
       await run({ op: 'getGroupAdmin', allowed: everyMember, fresh: () => fresh(), params: (id) => ({ groupId: id }), ok: (res) => expect(res.data).toEqual([who('admin')]) });
     });
 
@@ -594,6 +601,9 @@ describe.each(databases)('SDK group calls by role (%s)', (kind) => {
           ]),
         );
         expect((await sdk.call('getJoinedGroupsCount')).data).toBe(2);
+        // The legacy name: the raw rows.
+        const legacy = await sdk.call('getGroup');
+        expect((legacy.data as { groupid: string }[]).map((g) => g.groupid).sort()).toEqual([a, b].sort());
         const pub = await sdk.call('getPublicGroups', { limit: 100 });
         const ids = (pub.data as { groupid: string; groupname: string }[]).map((g) => g.groupid);
         expect(ids).toContain(a);
