@@ -551,6 +551,35 @@ describe.each(databases)('SDK group calls by role (%s)', (kind) => {
     });
   });
 
+  describe('paging as the SDK pages (cursors go back unencoded)', () => {
+    it('getGroupMembers by cursor, and getPublicGroups by cursor', async () => {
+      const id = await fresh();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 5; pages++) {
+        const page = await s.sdk.member.call('getGroupMembers', { groupId: id, limit: 3, cursor });
+        seen.push(...(page.data.members as { userId: string }[]).map((m) => m.userId));
+        cursor = page.data.cursor;
+        if (!cursor) break;
+        expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      }
+      expect(seen.sort()).toEqual([who('owner'), who('admin'), who('member'), who('target')].sort());
+
+      const mine = await Promise.all([1, 2, 3].map((n) => t().createGroup(who('owner'), [], { public: true, groupname: `pub${n}` })));
+      const listed: string[] = [];
+      cursor = undefined;
+      for (let pages = 0; pages < 1000 && !mine.every((g) => listed.includes(g)); pages++) {
+        const page = await s.sdk.outsider.call('getPublicGroups', { limit: 2, cursor });
+        listed.push(...(page.data as { groupid: string }[]).map((g) => g.groupid));
+        cursor = page.cursor;
+        if (!cursor) break;
+        expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      }
+      expect(listed).toEqual(expect.arrayContaining(mine));
+      expect(new Set(listed).size).toBe(listed.length);
+    });
+  });
+
   describe("a user's own groups", () => {
     it('createGroup and createGroupVNext: any user creates a group they own, with the members and settings sent', async () => {
       const made = await s.sdk.outsider.call('createGroup', {

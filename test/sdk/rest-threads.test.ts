@@ -179,6 +179,17 @@ describe.each(databases)('SDK thread calls by role (%s)', (kind) => {
     expect(all.entities).toContainEqual(expect.objectContaining({ id: a.id, name: 'topic', owner: who('target'), messageId: 'm1', parentId: a.group }));
     const inA = await s.sdk.member.call('getJoinedChatThreads', { parentId: a.group, pageSize: 50 });
     expect((inA.entities as { id: string }[]).map((e) => e.id)).toEqual([a.id]);
+    // Page by page with the cursor the SDK hands back.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await s.sdk.member.call('getJoinedChatThreads', { pageSize: 1, cursor });
+      paged.push(...(page.entities as { id: string }[]).map((e) => e.id));
+      cursor = page.properties?.cursor ?? page.cursor;
+      if (!cursor || page.entities.length === 0) break;
+    }
+    expect(paged).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(new Set(paged).size).toBe(paged.length);
     // The owner joined neither.
     const owners = await s.sdk.owner.call('getJoinedChatThreads', { parentId: a.group, pageSize: 50 });
     expect(owners.entities).toEqual([]);
