@@ -2,7 +2,8 @@
 // `npm start` does, a small static page (test/e2e/fixtures/) that loads the SDK's browser bundle,
 // served from ANOTHER origin so that every REST call goes through CORS (preflights included), and
 // headless Chromium (Debian's `chromium`, driven by playwright-core) with two pages: A logs in,
-// creates a group with B and sends a group message; B's page shows it.
+// creates a group with B and sends a group message; B's page shows it; A shares a file, B lists
+// and downloads it.
 //
 // Skipped only where /usr/bin/chromium is missing and CI is not set; under CI a missing browser
 // fails the test (.ci/run installs the Debian package).
@@ -97,7 +98,7 @@ describe.skipIf(!runnable)('the web SDK in a browser', () => {
     return page;
   }
 
-  it('A logs in, creates a group with B and sends a message; B sees it arrive', async () => {
+  it('A logs in, creates a group with B and sends a message; B sees it arrive; a shared file goes both ways', async () => {
     await register('alice', 'bob');
     const [a, b] = await Promise.all([open(pageOrigin), open(pageOrigin)]);
     // Both log in with a password: POST /token from the page, across origins.
@@ -117,6 +118,12 @@ describe.skipIf(!runnable)('the web SDK in a browser', () => {
     expect(await shown.getAttribute('data-from')).toBe('alice');
     expect(await shown.getAttribute('data-to')).toBe(groupId);
     expect(await shown.getAttribute('data-chat-type')).toBe('groupChat');
+    // A shares a file with the group; B lists it and downloads its bytes.
+    const file = await a.evaluate((id) => window.chat.uploadGroupFile(id, 'notes.txt', 'shared from a page'), groupId);
+    expect(file).toMatchObject({ file_name: 'notes.txt', file_owner: 'alice', file_size: 18 });
+    await b.waitForFunction((id) => window.chat.events().some((e) => e.operation === 'uploadFile' && e.id === id), groupId);
+    expect(await b.evaluate((id) => window.chat.groupFiles(id), groupId)).toEqual([expect.objectContaining({ file_id: file.file_id, file_name: 'notes.txt' })]);
+    expect(await b.evaluate(([id, f]) => window.chat.downloadGroupFile(id!, f!), [groupId, file.file_id])).toBe('shared from a page');
     // The group exists on the server as A made it (read with the app's REST API from Node).
     const grant = await fetch(`${api}/web/app/token`, {
       method: 'POST',
@@ -149,6 +156,9 @@ declare global {
       login(user: string, pwd: string): Promise<string>;
       createGroup(name: string, members: string[]): Promise<string>;
       sendGroupText(groupId: string, text: string): Promise<string>;
+      uploadGroupFile(groupId: string, name: string, text: string): Promise<{ file_id: string; file_name: string; file_owner: string; file_size: number }>;
+      groupFiles(groupId: string): Promise<{ file_id: string; file_name: string }[]>;
+      downloadGroupFile(groupId: string, fileId: string): Promise<string>;
       events(): { operation: string; id: string; from: string }[];
     };
   }
