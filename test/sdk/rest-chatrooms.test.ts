@@ -94,6 +94,8 @@ describe.each(databases)('SDK chatroom calls by role (%s)', (kind) => {
         ok: async (res, id) => {
           expect(res.data).toMatchObject({ id });
           expect((await t().api('GET', `/chatrooms/${id}`)).status).toBe(404);
+          // A room that no longer exists: the SDK's 705.
+          expect((await rejection(s.sdk.owner.call('fetchChatRoomAnnouncement', { roomId: id }))).type).toBe(705);
         },
         unchanged: async (id) => expect((await t().api('GET', `/chatrooms/${id}`)).status).toBe(200),
       });
