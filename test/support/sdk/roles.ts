@@ -101,17 +101,13 @@ export interface Row<C> {
   unchanged?: (c: C, role: Role) => unknown;
   /** The SDK resolves with nothing (REST.md: "SDK reads nothing"), not with `{type: 0, …}`. */
   resolvesVoid?: boolean;
-  /** Calls the SDK some other way (callback-only uploads); default `call(op, params)`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  invoke?: (user: SdkUser, c: C, role: Role) => Promise<any>;
 }
 
 /** Runs `row` once per role, each on a fresh room. */
 export async function tryRoles<C>(s: RoleSuite, row: Row<C>, defaults: Record<Role, number>): Promise<void> {
   for (const role of ROLES) {
     const c = await row.fresh();
-    const user = s.sdk[role];
-    const attempt = row.invoke ? row.invoke(user, c, role) : user.call(row.op, row.params(c, role));
+    const attempt = s.sdk[role].call(row.op, row.params(c, role));
     if (row.allowed.includes(role)) {
       let res: unknown;
       try {
