@@ -133,7 +133,8 @@ export const access: Record<string, Access> = {
   'GET /thread/:thread_id/users': member,
   'DELETE /thread/:thread_id/users/:username': admin,
   'POST /thread/:thread_id/user/:username/join': selfMember,
-  'DELETE /thread/:thread_id/user/:username/quit': 'self',
+  // Only a member of the thread's group: anyone else is refused, not told `result: false`.
+  'DELETE /thread/:thread_id/user/:username/quit': selfMember,
   'POST /thread/message': 'user',
   'GET /threads/user/:username': 'self',
   'GET /threads/chatgroups/:group_id/user/:username': 'self',

@@ -1,58 +1,11 @@
-// Starts the real server the way the README does (`npm start`), on a temp data dir, and checks a
-// token, a user, and that the user survives a restart.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Starts the real server the way the README does (`npm start`, test/support/server-process.ts), on
+// a temp data dir, and checks a token, a user, and that the user survives a restart.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-}
-
-function start(env: Record<string, string>): Promise<Running> {
-  // Its own process group, so that stopping it stops npm and the node process under it.
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 90_000);
-    const check = () => {
-      if (output.includes('serving the REST API on')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-async function stop(running: Running | undefined): Promise<void> {
-  if (!running || running.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => running.child.once('exit', resolve));
-  process.kill(-running.child.pid!, 'SIGTERM');
-  await exited;
-}
+import { freePort, ROOT, start, stop, withBuildLock, type Running } from '../support/server-process.js';
 
 describe('the server process', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunliao-e2e-'));
@@ -100,10 +53,12 @@ describe('the server process', () => {
   }, 240_000);
 
   it('refuses a bad configuration with a message naming the key', async () => {
-    const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...process.env, QUNLIAO_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise((resolve) => child.once('exit', resolve));
+    const code = await withBuildLock(() => {
+      const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...process.env, QUNLIAO_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stderr.on('data', (d) => (stderr += d));
+      return new Promise((resolve) => child.once('exit', resolve));
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('QUNLIAO_PORT');
   }, 60_000);

@@ -116,6 +116,15 @@ export class SdkUser {
     return this.rpc('call', { method, args });
   }
 
+  /**
+   * A callback-only upload method (`uploadGroupSharedFile`, `uploadChatRoomSharedFile`) with a text
+   * file: what `onFileUploadComplete` got, or a rejection with what `onFileUploadError` got.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  upload(method: string, params: Record<string, unknown>, filename: string, content: string): Promise<any> {
+    return this.rpc('upload', { method, params, filename, content });
+  }
+
   /** A property of the connection object (`logOut`, `clientResource`…). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   get(property: string): Promise<any> {

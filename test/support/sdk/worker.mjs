@@ -6,7 +6,7 @@
 // Before the SDK loads, it gets what it needs from a browser (PROTOCOL.md §10): `self`, `window`
 // with `window.WebSocket` (the `ws` class: it makes the SDK take its browser code path), an
 // XMLHttpRequest for its REST calls (the password login), and `localStorage` / `navigator`.
-/* global process, Buffer */
+/* global process, Buffer, FormData, Response, File */
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
@@ -90,7 +90,18 @@ class NodeXMLHttpRequest {
   }
 
   send(body) {
-    const payload = body === undefined || body === null ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    // Multipart uploads (shared files, attachments) hand over a FormData, as in a browser: encode it
+    // the way fetch would, with its boundary in the Content-Type.
+    if (body instanceof FormData) {
+      const encoded = new Response(body);
+      this.#headers['Content-Type'] = encoded.headers.get('content-type');
+      encoded.arrayBuffer().then((bytes) => this.#send(Buffer.from(bytes)));
+      return;
+    }
+    this.#send(body === undefined || body === null ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  }
+
+  #send(payload) {
     const req = http.request(this.#url, { method: this.#method, headers: this.#headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -205,6 +216,13 @@ async function run(op, args) {
     }
     case 'get':
       return conn[args.property];
+    case 'upload':
+      // An upload method that reports through callbacks only (uploadGroupSharedFile…): settles with
+      // what onFileUploadComplete gets, rejects with what onFileUploadError gets.
+      return new Promise((resolve, reject) => {
+        const file = { data: new File([args.content], args.filename, { type: 'text/plain' }), filename: args.filename };
+        conn[args.method]({ ...args.params, file, onFileUploadComplete: resolve, onFileUploadError: reject });
+      });
     default:
       throw new Error(`unknown op ${op}`);
   }
