@@ -122,6 +122,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   }
   // Shared-file and attachment uploads; the size limit is applied per request while streaming.
   acceptMultipartBodies(server);
+  // Frames over 64 KiB close the connection (1009); docs/realtime.md, docs/client-sdk.md.
+  await server.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   await server.register(
     async (api) => {
@@ -140,17 +142,11 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatroomSuperAdminRoutes, { services });
       await api.register(messagesRoutes, { services });
       await api.register(chatfilesRoutes, { services });
+      await api.register(wsRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );
-  // The WebSocket endpoints in a context of their own: @fastify/websocket's per-request hooks then
-  // run for them only, not for every REST request. Frames over 64 KiB close the connection (1009;
-  // docs/realtime.md, docs/client-sdk.md).
-  await server.register(async (sockets) => {
-    await sockets.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-    await sockets.register(wsRoutes, { services, prefix: '/:org/:app' });
-    // The client SDKs' socket, at the root as on the hosted service.
-    await sockets.register(msyncRoutes, { services });
-  });
+  // The client SDKs' socket, at the root as on the hosted service.
+  await server.register(msyncRoutes, { services });
   return server;
 }
