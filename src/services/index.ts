@@ -12,6 +12,7 @@ import { ThreadsService } from './threads.js';
 import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
+import { OfflineService } from './offline.js';
 import { AccessService } from './access.js';
 import { GroupRequestsService } from './group-requests.js';
 import { SuperAdminsService } from './super-admins.js';
@@ -40,6 +41,7 @@ export interface Services {
   groupModeration: ModerationService;
   chatroomModeration: ModerationService;
   messages: MessagesService;
+  offline: OfflineService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
   events: EventsService;
@@ -77,6 +79,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
     fanout,
   );
+  const offline = new OfflineService(store.offline, store.users);
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
@@ -103,6 +106,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     groupModeration,
     chatroomModeration,
     messages,
+    offline,
     sessions,
     chatroomPresence,
     events,
