@@ -125,6 +125,11 @@ export type ErrorCode =
   // messages
   | 'messageSendError'
   | 'messageInvalidBody'
+  | 'broadcastFromEmpty'
+  | 'broadcastExtInvalid'
+  | 'broadcastTargetTypeMissing'
+  | 'broadcastTargetTypeInvalid'
+  | 'legacyTargetTypeInvalid'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'
