@@ -228,6 +228,12 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   broadcastExtInvalid: entry(400, 'illegal_argument', ILLEGAL, 'ext must be JSONObject'),
   broadcastTargetTypeMissing: entry(400, 'illegal_argument', ILLEGAL, 'target_type must be provided'),
   broadcastTargetTypeInvalid: entry(400, 'illegal_argument', ILLEGAL, "target_type can only be 'users'"),
+  // The hourly history file (message_historical.md).
+  historyTimeInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => `illegal arguments: appkey: ${p.appKey}, time: ${p.time}`),
+  historyUnstored: entry(400, 'illegal_argument', ILLEGAL, (p) => `illegal arguments: appkey: ${p.appKey}, time: ${p.time}, maybe chat message history is expired or unstored`),
+  historyNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `Failed to find chat message history download url for appkey: ${p.appKey}, time: ${p.time}`),
+  // qunliao: the hosted file store answers its own 403 for a bad or expired link.
+  historyLinkInvalid: entry(403, 'forbidden_op', 'ForbiddenOpException', 'the history download link is invalid or has expired'),
   legacyTargetTypeInvalid: entry(400, 'illegal_argument', ILLEGAL, "target_type can only be 'users' or 'chatgroups' or 'chatrooms'"),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
   // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.

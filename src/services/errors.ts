@@ -130,6 +130,10 @@ export type ErrorCode =
   | 'broadcastTargetTypeMissing'
   | 'broadcastTargetTypeInvalid'
   | 'legacyTargetTypeInvalid'
+  | 'historyTimeInvalid'
+  | 'historyUnstored'
+  | 'historyNotFound'
+  | 'historyLinkInvalid'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'

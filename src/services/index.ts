@@ -13,6 +13,7 @@ import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
 import { OfflineService } from './offline.js';
+import { HistoryService } from './history.js';
 import { AccessService } from './access.js';
 import { GroupRequestsService } from './group-requests.js';
 import { SuperAdminsService } from './super-admins.js';
@@ -42,6 +43,7 @@ export interface Services {
   chatroomModeration: ModerationService;
   messages: MessagesService;
   offline: OfflineService;
+  history: HistoryService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
   events: EventsService;
@@ -80,6 +82,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     fanout,
   );
   const offline = new OfflineService(store.offline, store.users);
+  const history = new HistoryService(store.history);
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
@@ -107,6 +110,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     chatroomModeration,
     messages,
     offline,
+    history,
     sessions,
     chatroomPresence,
     events,

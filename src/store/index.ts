@@ -13,6 +13,7 @@ import { GroupRequestsRepository } from './group-requests.js';
 import { ChatfilesRepository } from './chatfiles.js';
 import { ConversationsRepository } from './conversations.js';
 import { OfflineRepository } from './offline.js';
+import { HistoryRepository } from './history.js';
 
 export interface Store {
   db: Db;
@@ -29,6 +30,7 @@ export interface Store {
   groupRequests: GroupRequestsRepository;
   chatfiles: ChatfilesRepository;
   offline: OfflineRepository;
+  history: HistoryRepository;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     groupRequests: new GroupRequestsRepository(db, dialect),
     chatfiles: new ChatfilesRepository(db, dialect),
     offline: new OfflineRepository(db),
+    history: new HistoryRepository(db),
     close: () => db.destroy(),
   };
 }
