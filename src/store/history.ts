@@ -30,10 +30,15 @@ export class HistoryRepository {
 
   /** Messages in [from, to) after `after`, oldest first (by time, then by when they were stored). */
   async page(appUuid: string, from: number, to: number, after: TimeKey | undefined, limit: number): Promise<MessageRow[]> {
-    let q = this.db.selectFrom('messages').selectAll().where('app_uuid', '=', appUuid).where('timestamp', '<', to);
-    q = after
-      ? q.where((eb) => eb.or([eb('timestamp', '>', after.timestamp), eb.and([eb('timestamp', '=', after.timestamp), eb('seq', '>', after.seq)])]))
-      : q.where('timestamp', '>=', from);
+    // The range starts at the last key's timestamp (an index range, not a scan from the hour's
+    // start); within that millisecond, after its seq.
+    let q = this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('app_uuid', '=', appUuid)
+      .where('timestamp', '>=', after ? after.timestamp : from)
+      .where('timestamp', '<', to);
+    if (after) q = q.where((eb) => eb.or([eb('timestamp', '>', after.timestamp), eb('seq', '>', after.seq)]));
     const rows = await q.orderBy('timestamp', 'asc').orderBy('seq', 'asc').limit(limit).execute();
     return rows.map((r) => ({ ...r, seq: Number(r.seq), timestamp: Number(r.timestamp) }));
   }
