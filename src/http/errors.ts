@@ -228,6 +228,11 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   broadcastExtInvalid: entry(400, 'illegal_argument', ILLEGAL, 'ext must be JSONObject'),
   broadcastTargetTypeMissing: entry(400, 'illegal_argument', ILLEGAL, 'target_type must be provided'),
   broadcastTargetTypeInvalid: entry(400, 'illegal_argument', ILLEGAL, "target_type can only be 'users'"),
+  // Message imports (message_import.md).
+  importTypeEmpty: entry(400, 'illegal_argument', ILLEGAL, 'type not allow empty'),
+  importBodyEmpty: entry(400, 'illegal_argument', ILLEGAL, 'message body not allow empty'),
+  // qunliao: an import may keep the message's id from the system it comes from; ids are unique.
+  importIdTaken: entry(400, 'illegal_argument', ILLEGAL, (p) => `msg_id ${p.id} already exists`),
   // The hourly history file (message_historical.md).
   historyTimeInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => `illegal arguments: appkey: ${p.appKey}, time: ${p.time}`),
   historyUnstored: entry(400, 'illegal_argument', ILLEGAL, (p) => `illegal arguments: appkey: ${p.appKey}, time: ${p.time}, maybe chat message history is expired or unstored`),

@@ -11,6 +11,7 @@ import type { GroupRow, GroupsRepository } from '../store/groups.js';
 import type { ChatType } from '../store/schema.js';
 import type { UsersRepository } from '../store/users.js';
 import type { App } from './apps.js';
+import { isUniqueViolation } from '../store/db.js';
 import { fail, refuse } from './errors.js';
 import type { ModerationService } from './moderation.js';
 import { isNumericId } from './ids.js';
@@ -397,6 +398,65 @@ export class MessagesService {
         if (page.length < BROADCAST_PAGE) break;
         after = Number(page.at(-1)!.seq);
       }
+    }
+    return id;
+  }
+
+  // ---- REST: POST /messages/users/import | /messages/chatgroups/import ----
+
+  /**
+   * Imports one message of a migration (message_import.md): stored with its `msg_timestamp` (now
+   * when absent) and, when given, its `msg_id`; delivered to nobody. It is an entry of its
+   * conversation's log with an empty audience, so no device is handed it and nothing counts it as
+   * offline, while the history file (by the message's time) and readers of the log's history see
+   * it. The log entry is stamped with the time of the import: the log's order and the devices'
+   * positions stay those of the log (an old timestamp must not move the conversation back in time).
+   */
+  async importMessage(app: App, kind: 'users' | 'chatgroups', raw: unknown): Promise<string> {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('messageInvalidBody');
+    const f = raw as Record<string, unknown>;
+    if (f.type === undefined || f.type === null || f.type === '') fail('importTypeEmpty');
+    if (f.body === undefined || f.body === null || (typeof f.body === 'object' && !Array.isArray(f.body) && Object.keys(f.body).length === 0)) fail('importBodyEmpty');
+    const name = (v: unknown) => typeof v === 'string' && v.length > 0 && v.toLowerCase().length <= ID_MAX;
+    const target = typeof f.target === 'number' && kind === 'chatgroups' ? String(f.target) : f.target;
+    if (!name(f.from) || !name(target)) fail('messageInvalidBody');
+    const content = parseContent(f.type, f.body, f.ext, () => fail('messageInvalidBody'));
+    const now = this.now();
+    // Unix ms from 1970 up to now: a migrated message is from the past.
+    const ts = f.msg_timestamp === undefined || f.msg_timestamp === null ? now : f.msg_timestamp;
+    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 || ts > now) fail('messageInvalidBody');
+    if (f.msg_id !== undefined && !(typeof f.msg_id === 'string' && /^[1-9]\d{0,18}$/.test(f.msg_id) && BigInt(f.msg_id) < 2n ** 63n)) fail('messageInvalidBody');
+    for (const flag of ['is_ack_read', 'need_download'] as const) if (f[flag] !== undefined && typeof f[flag] !== 'boolean') fail('messageInvalidBody');
+    const from = (f.from as string).toLowerCase();
+    const to = kind === 'users' ? (target as string).toLowerCase() : (target as string);
+    const id = (f.msg_id as string | undefined) ?? nextMessageId(ts);
+    const row = {
+      app_uuid: app.uuid,
+      id,
+      chat_type: (kind === 'users' ? 'chat' : 'groupchat') as ChatType,
+      from_user: from,
+      to_target: to,
+      msg_type: content.type,
+      body: JSON.stringify(content.body),
+      ext: JSON.stringify(content.ext),
+      timestamp: ts,
+    };
+    let conversation: ConversationHead | undefined;
+    if (kind === 'users') conversation = chatConversation(from, to);
+    else if (isNumericId(to) && (await this.rooms.group.rows.find(app.uuid, to))) conversation = roomConversation('group', to);
+    try {
+      if (!conversation) await this.conversations.storeMessage(row);
+      else {
+        await this.conversations.append(
+          app.uuid,
+          conversation,
+          { message_id: id, event: null, audience: JSON.stringify([]), from_user: from, from_resource: ALL_DEVICES, live_only: 0, timestamp: now },
+          row,
+        );
+      }
+    } catch (err) {
+      if (f.msg_id !== undefined && isUniqueViolation(err)) fail('importIdTaken', { id });
+      throw err;
     }
     return id;
   }

@@ -1,6 +1,6 @@
 // REST message sends (REFERENCE §2e: message_single.md, message_group.md, message_chatroom.md;
 // broadcast_to_all_users.md, broadcast_to_online_users.md, broadcast_to_chatrooms.md; the legacy
-// POST /messages of the Java SDK 1.x).
+// POST /messages of the Java SDK 1.x; message_import.md).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/index.js';
 import type { BroadcastScope, Target } from '../../services/messages.js';
@@ -35,6 +35,14 @@ export async function messagesRoutes(server: FastifyInstance, { services }: { se
     delete body.entities;
     return body;
   });
+
+  /** Imports answer `data: {msg_id}` with `entities: []` (message_import.md). */
+  const importOne = (kind: 'users' | 'chatgroups') => async (req: FastifyRequest, reply: FastifyReply) =>
+    envelope(req, reply, { data: { msg_id: await services.messages.importMessage(req.chatApp, kind, req.body) } });
+  // POST /messages/users/import
+  server.post('/messages/users/import', { config: { rateLimit: perSecond(100) } }, importOne('users'));
+  // POST /messages/chatgroups/import
+  server.post('/messages/chatgroups/import', { config: { rateLimit: perSecond(100) } }, importOne('chatgroups'));
 
   /** Broadcasts answer `data: {id}` (the broadcast id, a number) without `entities`. */
   const broadcast = (scope: BroadcastScope) => async (req: FastifyRequest, reply: FastifyReply) => {
