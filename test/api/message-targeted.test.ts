@@ -235,3 +235,30 @@ describe.each(databases)('targeted, broadcast and legacy sends (%s)', (kind) => 
     }
   });
 });
+
+describe.each(databases)('call limits of broadcasts and the history file (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp(kind, { rateLimit: 'easemob' });
+  });
+  afterAll(() => t.close());
+
+  const statuses = (replies: Reply[]) => replies.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+  const msg = { type: 'txt', msg: 'limit' };
+
+  it('every user: 1 per 30 minutes; online users: 1 per minute; chatrooms: 10 per minute; history: 10 per minute', async () => {
+    const all = [];
+    for (let i = 0; i < 2; i++) all.push(await t.api('POST', '/messages/broadcast', { body: { target_type: 'users', msg } }));
+    expect(statuses(all)).toEqual({ 200: 1, 429: 1 });
+    expect(all[1]!.body).toMatchObject({ error: 'reach_limit', error_description: 'This request has reached api limit' });
+    const online = [];
+    for (let i = 0; i < 2; i++) online.push(await t.api('POST', '/messages/users/broadcast', { body: { msg } }));
+    expect(statuses(online)).toEqual({ 200: 1, 429: 1 });
+    const rooms = [];
+    for (let i = 0; i < 11; i++) rooms.push(await t.api('POST', '/messages/chatrooms/broadcast', { body: { msg } }));
+    expect(statuses(rooms)).toEqual({ 200: 10, 429: 1 });
+    const history = [];
+    for (let i = 0; i < 11; i++) history.push(await t.api('GET', '/chatmessages/2001010100'));
+    expect(statuses(history)).toEqual({ 404: 10, 429: 1 });
+  });
+});
