@@ -70,6 +70,8 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
     }, EXPIRY_SWEEP_MS).unref();
     server.addHook('onClose', async () => {
       clearInterval(expiry);
+      // A broadcast to every user under way is delivered to the end first.
+      await services.messages.idle();
       // Device positions written late are flushed before the store goes.
       await services.sessions.flush();
       await store.close();

@@ -80,6 +80,8 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     store.users,
     { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
     fanout,
+    Date.now,
+    reportError,
   );
   const offline = new OfflineService(store.offline, store.users);
   const history = new HistoryService(store.history);

@@ -220,8 +220,17 @@ export class MessagesService {
     rooms: Record<RoomKind, RoomAccess>,
     private readonly fanout: Fanout,
     private readonly now: () => number = Date.now,
+    private readonly onError: (err: unknown, what: string) => void = () => undefined,
   ) {
     this.rooms = rooms;
+  }
+
+  /** Broadcasts to every user still being delivered (they run after their request is answered). */
+  private readonly running = new Set<Promise<void>>();
+
+  /** Settles once every broadcast under way is delivered (server shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   // ---- REST: POST /messages/users | /messages/chatgroups | /messages/chatrooms ----
@@ -335,9 +344,10 @@ export class MessagesService {
   /**
    * A broadcast (`{from?, msg: {type, …body}, ext?}`; to all users also `target_type: "users"`):
    * every user of the app gets a 1:1 message from `from`, kept for offline devices; online users
-   * get one that is not kept (ROUTE_ONLINE); active chatrooms get a chatroom message. Answers the
-   * broadcast id once every message is stored (the hosted service answers at once and delivers at
-   * up to 1,000 users a second).
+   * get one that is not kept (ROUTE_ONLINE); active chatrooms get a chatroom message. The
+   * broadcast to every user answers its id at once and is delivered after, a page of users at a
+   * time (as the hosted service answers a task id and delivers at up to 1,000 users a second);
+   * the others answer once every message is stored.
    */
   async broadcast(app: App, scope: BroadcastScope, raw: unknown): Promise<number> {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('messageInvalidBody');
@@ -368,12 +378,16 @@ export class MessagesService {
         notify: [user],
       });
     if (scope === 'all') {
-      for (let after = 0; ; ) {
-        const page = await this.users.page(app.uuid, after, BROADCAST_PAGE);
-        for (const u of page) if (u.username !== sender) await toUser(u.username, false);
-        if (page.length < BROADCAST_PAGE) break;
-        after = Number(page.at(-1)!.seq);
-      }
+      const run = (async () => {
+        for (let after = 0; ; ) {
+          const page = await this.users.page(app.uuid, after, BROADCAST_PAGE);
+          for (const u of page) if (u.username !== sender) await toUser(u.username, false);
+          if (page.length < BROADCAST_PAGE) break;
+          after = Number(page.at(-1)!.seq);
+        }
+      })().catch((err: unknown) => this.onError(err, `delivering broadcast ${id}`));
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
     } else if (scope === 'online') {
       // Who is connected as the fan-out knows it (every device of this process; docs/realtime.md "Scaling out").
       const online = [...(this.fanout.onlineUsers(app.uuid) ?? [])].filter((u) => u !== sender).sort();

@@ -166,12 +166,15 @@ describe.each(databases)('targeted, broadcast and legacy sends (%s)', (kind) => 
       expect(Object.keys(res.body.data)).toEqual(['id']);
       expect(Number.isSafeInteger(res.body.data.id)).toBe(true);
       expect(await con.message('ba-1')).toMatchObject({ from: 'admin', to: on, chat_type: 'chat', ext: { extKey: 'extValue' } });
+      // Delivered after the answer, a page of users at a time.
+      await t.qunliao.services.messages.idle();
       expect(await offlineCount(off)).toBe(before + 1);
       const late = await connect(off);
       await late.message('ba-1');
       // Another broadcast has another id.
       const second = await postOk('/messages/broadcast', { target_type: 'users', msg: { type: 'cmd', action: 'refresh' } });
       expect(second.id).not.toBe(res.body.data.id);
+      await t.qunliao.services.messages.idle();
     });
 
     it('answers the documented errors and sends nothing', async () => {

@@ -30,7 +30,8 @@ export async function chatmessagesRoutes(server: FastifyInstance, { services }: 
   server.get<{ Params: TimeParams; Querystring: Record<string, string | undefined> }>('/chatmessages/:time/download', async (req, reply) => {
     history.checkLink(req.chatApp, req.params.time, req.query.Expires, req.query.Signature);
     const gzip = pipeline(Readable.from(history.lines(req.chatApp, req.params.time)), createGzip(), (err) => {
-      if (err) req.log.error({ err }, 'streaming a history file');
+      // A client that stops reading ends the stream (and the reading of pages) early: not an error.
+      if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') req.log.error({ err }, 'streaming a history file');
     });
     return reply
       .type('application/gzip')
