@@ -443,7 +443,11 @@ export class MessagesService {
     for (const flag of ['is_ack_read', 'need_download'] as const) if (f[flag] !== undefined && typeof f[flag] !== 'boolean') fail('messageInvalidBody');
     const from = (f.from as string).toLowerCase();
     const to = kind === 'users' ? (target as string).toLowerCase() : (target as string);
-    const id = (f.msg_id as string | undefined) ?? nextMessageId(ts);
+    // Ids grow with time (docs/realtime.md): an imported message's is made from its own timestamp,
+    // with a random tail (another message of that millisecond may hold one; retried below).
+    const given = f.msg_id as string | undefined;
+    const madeId = () => (BigInt(ts) * 1_000_000n + BigInt(randomInt(0, 1_000_000))).toString();
+    let id = given ?? madeId();
     const row = {
       app_uuid: app.uuid,
       id,
@@ -458,21 +462,25 @@ export class MessagesService {
     let conversation: ConversationHead | undefined;
     if (kind === 'users') conversation = chatConversation(from, to);
     else if (isNumericId(to) && (await this.rooms.group.rows.find(app.uuid, to))) conversation = roomConversation('group', to);
-    try {
-      if (!conversation) await this.conversations.storeMessage(row);
-      else {
-        await this.conversations.append(
-          app.uuid,
-          conversation,
-          { message_id: id, event: null, audience: JSON.stringify([]), from_user: from, from_resource: ALL_DEVICES, live_only: 0, timestamp: now },
-          row,
-        );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!conversation) await this.conversations.storeMessage({ ...row, id });
+        else {
+          await this.conversations.append(
+            app.uuid,
+            conversation,
+            { message_id: id, event: null, audience: JSON.stringify([]), from_user: from, from_resource: ALL_DEVICES, live_only: 0, timestamp: now },
+            { ...row, id },
+          );
+        }
+        return id;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        if (given !== undefined) fail('importIdTaken', { id });
+        if (attempt >= 3) throw err;
+        id = madeId();
       }
-    } catch (err) {
-      if (f.msg_id !== undefined && isUniqueViolation(err)) fail('importIdTaken', { id });
-      throw err;
     }
-    return id;
   }
 
   // ---- client sends (the JSON /ws and msync codecs) ----

@@ -80,6 +80,8 @@ describe.each(databases)('message imports (%s)', (kind) => {
       to: b,
       payload: { bodies: [{ msg: 'im-1', type: 'txt' }], ext: { key1: 'value1' } },
     });
+    // Made from the message's own time: older than any id made now.
+    expect(BigInt(id) / 1_000_000n).toBe(BigInt(ts));
     expect(records.find((r) => r.msg_id === withId)).toMatchObject({ timestamp: ts + 1, payload: { bodies: [{ url: 'http://x/i.jpg', filename: 'i.jpg', type: 'img' }] } });
     // The same id again → refused, nothing more stored.
     expectIllegal(await importOne('users', { from: a, target: b, type: 'txt', body: { msg: 'again' }, msg_id: '1234567890123456789', msg_timestamp: ts }), 'msg_id 1234567890123456789 already exists');
