@@ -177,6 +177,17 @@ describe.each(databases)('targeted, broadcast and legacy sends (%s)', (kind) => 
       await t.qunliao.services.messages.idle();
     });
 
+    it('reaches users beyond the first page of 500', async () => {
+      const names = Array.from({ length: 520 }, (_, i) => `bp_${String(i).padStart(3, '0')}`);
+      await t.createUsers(...names);
+      await t.apiOk('POST', '/messages/broadcast', { target_type: 'users', msg: { type: 'txt', msg: 'bp-1' } });
+      await t.qunliao.services.messages.idle();
+      for (const name of [names[0]!, names[499]!, names[500]!, names[519]!]) {
+        const res = await t.apiOk('GET', `/users/${name}/offline_msg_count`);
+        expect(res.data[name], name).toBe(1);
+      }
+    });
+
     it('answers the documented errors and sends nothing', async () => {
       const [u] = await t.makeUsers('bae_u');
       const msg = { type: 'txt', msg: 'bae' };
