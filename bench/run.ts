@@ -12,7 +12,8 @@
 // Then the same for a user's threads (bench/threads.ts): the thread listings of a user in
 // BENCH_LARGE_THREADS threads against a user in 10. And messages (bench/messages.ts): REST group
 // sends to a 100-member group nobody is connected to and to a BENCH_FANOUT_MEMBERS-member group
-// whose members are all connected over WebSocket, and the fan-out latency to those members.
+// whose members are all connected over WebSocket, and the fan-out latency to those members. And
+// the history file (bench/history.ts): exporting an hour of BENCH_HISTORY_MESSAGES messages.
 //
 // Env: BENCH_SECONDS (per run, default 10), BENCH_CONNECTIONS (default 10),
 // BENCH_LARGE_GROUPS (default 1000000), BENCH_LARGE_THREADS (default 10000),
@@ -57,6 +58,7 @@ import {
   type SizedApp,
   type SizedCase,
 } from './common.js';
+import { runHistoryCases } from './history.js';
 import { runMessageCases } from './messages.js';
 import { runMsyncCases } from './msync.js';
 import { ownerName, seedGroups, type SeedResult } from './seed-groups.js';
@@ -65,7 +67,7 @@ import { runWriteCases } from './writes.js';
 
 const LARGE_GROUPS = positiveInt('BENCH_LARGE_GROUPS', 1_000_000);
 const SMALL_GROUPS = 10;
-const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync'] as const;
+const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync', 'history'] as const;
 type Section = (typeof SECTIONS)[number];
 /** BENCH_ONLY: a comma-separated subset of SECTIONS to run (default all), for quicker iterations. */
 const ONLY = new Set<Section>(
@@ -384,6 +386,7 @@ async function main(): Promise<number> {
     threads: runThreadCases,
     messages: runMessageCases,
     msync: runMsyncCases,
+    history: runHistoryCases,
   };
   const done: Partial<Record<Section, { failed: boolean; json: unknown; print: () => void }>> = {};
   for (const section of SECTIONS) if (ONLY.has(section)) done[section] = await runners[section]();
@@ -405,7 +408,7 @@ async function main(): Promise<number> {
 
   // The baseline comparison's results and ratios stay at the top level, where they always were.
   const { results, ratios, cpuRatios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown; cpuRatios?: unknown };
-  const report = { machine, results, ratios, cpuRatios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json };
+  const report = { machine, results, ratios, cpuRatios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json, history: done.history?.json };
   const resultsDir = path.join(ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');

@@ -29,6 +29,7 @@ import { chatroomsRoutes } from './api/chatrooms/routes.js';
 import { chatroomsModerationRoutes } from './api/chatrooms/moderation.js';
 import { chatroomSuperAdminRoutes } from './api/chatrooms/super-admins.js';
 import { messagesRoutes } from './api/messages/routes.js';
+import { chatmessagesRoutes } from './api/chatmessages/routes.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
@@ -69,6 +70,8 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
     }, EXPIRY_SWEEP_MS).unref();
     server.addHook('onClose', async () => {
       clearInterval(expiry);
+      // A broadcast to every user under way is delivered to the end first.
+      await services.messages.idle();
       // Device positions written late are flushed before the store goes.
       await services.sessions.flush();
       await store.close();
@@ -141,6 +144,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatroomsModerationRoutes, { services });
       await api.register(chatroomSuperAdminRoutes, { services });
       await api.register(messagesRoutes, { services });
+      await api.register(chatmessagesRoutes, { services });
       await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

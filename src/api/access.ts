@@ -124,6 +124,8 @@ export const access: Record<string, Access> = {
   'PUT /sdk/chatfiles/part-upload/:uuid': 'user',
   'POST /sdk/chatfiles/part-upload/:uuid': 'user',
   'DELETE /sdk/chatfiles/part-upload/:uuid': 'user',
+  // The history file's signed download link carries no token (as the hosted OSS URL).
+  'GET /chatmessages/:time/download': 'none',
 
   // ---- threads (the room is the thread's group) ----
   'POST /thread': 'user',

@@ -223,6 +223,23 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   // Message sends (REFERENCE §2e).
   messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),
   messageInvalidBody: entry(400, 'invalid_request_body', 'InvalidRequestBodyException', 'Request body is invalid. Please check body is correct.'),
+  // Broadcasts (broadcast_to_all_users.md, broadcast_to_online_users.md, broadcast_to_chatrooms.md) and the legacy POST /messages ([CN-old]).
+  broadcastFromEmpty: entry(400, 'illegal_argument', ILLEGAL, "from can't be empty"),
+  broadcastExtInvalid: entry(400, 'illegal_argument', ILLEGAL, 'ext must be JSONObject'),
+  broadcastTargetTypeMissing: entry(400, 'illegal_argument', ILLEGAL, 'target_type must be provided'),
+  broadcastTargetTypeInvalid: entry(400, 'illegal_argument', ILLEGAL, "target_type can only be 'users'"),
+  // Message imports (message_import.md).
+  importTypeEmpty: entry(400, 'illegal_argument', ILLEGAL, 'type not allow empty'),
+  importBodyEmpty: entry(400, 'illegal_argument', ILLEGAL, 'message body not allow empty'),
+  // qunliao: an import may keep the message's id from the system it comes from; ids are unique.
+  importIdTaken: entry(400, 'illegal_argument', ILLEGAL, (p) => `msg_id ${p.id} already exists`),
+  // The hourly history file (message_historical.md).
+  historyTimeInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => `illegal arguments: appkey: ${p.appKey}, time: ${p.time}`),
+  historyUnstored: entry(400, 'illegal_argument', ILLEGAL, (p) => `illegal arguments: appkey: ${p.appKey}, time: ${p.time}, maybe chat message history is expired or unstored`),
+  historyNotFound: entry(404, 'storage_object_not_found', 'StorageObjectNotFoundException', (p) => `Failed to find chat message history download url for appkey: ${p.appKey}, time: ${p.time}`),
+  // qunliao: the hosted file store answers its own 403 for a bad or expired link.
+  historyLinkInvalid: entry(403, 'forbidden_op', 'ForbiddenOpException', 'the history download link is invalid or has expired'),
+  legacyTargetTypeInvalid: entry(400, 'illegal_argument', ILLEGAL, "target_type can only be 'users' or 'chatgroups' or 'chatrooms'"),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
   // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.
   websocketRequired: entry(400, 'illegal_argument', ILLEGAL, 'this endpoint only accepts WebSocket connections (Connection: Upgrade, Upgrade: websocket)'),

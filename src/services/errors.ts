@@ -125,6 +125,18 @@ export type ErrorCode =
   // messages
   | 'messageSendError'
   | 'messageInvalidBody'
+  | 'broadcastFromEmpty'
+  | 'broadcastExtInvalid'
+  | 'broadcastTargetTypeMissing'
+  | 'broadcastTargetTypeInvalid'
+  | 'legacyTargetTypeInvalid'
+  | 'importTypeEmpty'
+  | 'importBodyEmpty'
+  | 'importIdTaken'
+  | 'historyTimeInvalid'
+  | 'historyUnstored'
+  | 'historyNotFound'
+  | 'historyLinkInvalid'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'

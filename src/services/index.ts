@@ -12,6 +12,8 @@ import { ThreadsService } from './threads.js';
 import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
+import { OfflineService } from './offline.js';
+import { HistoryService } from './history.js';
 import { AccessService } from './access.js';
 import { GroupRequestsService } from './group-requests.js';
 import { SuperAdminsService } from './super-admins.js';
@@ -40,6 +42,8 @@ export interface Services {
   groupModeration: ModerationService;
   chatroomModeration: ModerationService;
   messages: MessagesService;
+  offline: OfflineService;
+  history: HistoryService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
   events: EventsService;
@@ -76,7 +80,11 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     store.users,
     { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
     fanout,
+    Date.now,
+    reportError,
   );
+  const offline = new OfflineService(store.offline, store.users);
+  const history = new HistoryService(store.history);
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
@@ -103,6 +111,8 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     groupModeration,
     chatroomModeration,
     messages,
+    offline,
+    history,
     sessions,
     chatroomPresence,
     events,

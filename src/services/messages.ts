@@ -11,6 +11,7 @@ import type { GroupRow, GroupsRepository } from '../store/groups.js';
 import type { ChatType } from '../store/schema.js';
 import type { UsersRepository } from '../store/users.js';
 import type { App } from './apps.js';
+import { isUniqueViolation } from '../store/db.js';
 import { fail, refuse } from './errors.js';
 import type { ModerationService } from './moderation.js';
 import { isNumericId } from './ids.js';
@@ -30,14 +31,47 @@ const CUSTOM_EVENT = /^[a-zA-Z0-9-_/.]{1,32}$/;
 /** Usernames, group and room ids are at most 64 characters — as stored (lower-cased). */
 const ID_MAX = 64;
 
-export type Target = 'users' | 'chatgroups' | 'chatrooms';
+export type Target = 'users' | 'chatgroups' | 'chatrooms' | 'chatgroups/users' | 'chatrooms/users';
 
-/** What differs between the three REST sends (REFERENCE §2e). */
-const TARGETS: Record<Target, { chatType: ChatType; room?: RoomKind; maxTargets: number }> = {
+/**
+ * What differs between the REST sends (REFERENCE §2e). Targeted sends (message_group.md "发送定向消息",
+ * message_chatroom.md) reach only the listed `users` of the room; their `to` limit is the error
+ * table's (3 groups, as for plain group sends; the prose says one group — the Java SDK sends a set).
+ */
+const TARGETS: Record<Target, { chatType: ChatType; room?: RoomKind; maxTargets: number; targeted?: boolean }> = {
   users: { chatType: 'chat', maxTargets: 600 },
   chatgroups: { chatType: 'groupchat', room: 'group', maxTargets: 3 },
   chatrooms: { chatType: 'chatroom', room: 'chatroom', maxTargets: 10 },
+  'chatgroups/users': { chatType: 'groupchat', room: 'group', maxTargets: 3, targeted: true },
+  'chatrooms/users': { chatType: 'chatroom', room: 'chatroom', maxTargets: 10, targeted: true },
 };
+
+/** Recipients of one targeted send (message_group.md: at most 20). */
+const TARGETED_USERS_MAX = 20;
+/** Users read per page by a broadcast to every user; rooms per page by a chatroom broadcast. */
+const BROADCAST_PAGE = 500;
+
+/** Where a broadcast goes (broadcast_to_all_users.md, broadcast_to_online_users.md, broadcast_to_chatrooms.md). */
+export type BroadcastScope = 'all' | 'online' | 'chatrooms';
+
+/** The legacy send's target types (POST /messages, the Java SDK 1.x `send`). */
+const LEGACY_TARGETS = ['users', 'chatgroups', 'chatrooms'] as const;
+
+let lastBroadcastId = 0;
+
+/** Broadcast ids: numbers (the docs answer `data.id` as a JSON number) kept within 2^53 so no client loses digits. */
+function nextBroadcastId(now: number): number {
+  const candidate = now * 1000 + randomInt(0, 1000);
+  lastBroadcastId = candidate > lastBroadcastId ? candidate : lastBroadcastId + 1;
+  return lastBroadcastId;
+}
+
+/** A broadcast's or legacy send's `msg` object: `type` beside the body fields (broadcast_to_all_users.md). */
+function splitMsg(msg: unknown): { type: unknown; body: unknown } {
+  if (msg === undefined || msg === null || typeof msg !== 'object' || Array.isArray(msg)) return { type: undefined, body: msg };
+  const { type, ...body } = msg as Record<string, unknown>;
+  return { type, body };
+}
 
 /** The chat type of a client send, for rooms. */
 const ROOM_OF: Partial<Record<ChatType, RoomKind>> = { groupchat: 'group', chatroom: 'chatroom' };
@@ -102,6 +136,13 @@ export function parseContent(type: unknown, body: unknown, ext: unknown, invalid
   return { type: type as MessageType, body: body as Record<string, unknown>, ext: extObj };
 }
 
+/** Broadcasts answer `illegal_argument` for a bad `ext` and `invalid_request_body` for the rest (their error tables). */
+function broadcastInvalid(problem: ContentProblem): never {
+  if (problem === 'ext') return fail('broadcastExtInvalid');
+  if (problem === 'too_large') return fail('messageSendError', { message: 'message is too large' });
+  return fail('messageInvalidBody');
+}
+
 function restInvalid(problem: ContentProblem): never {
   switch (problem) {
     case 'type':
@@ -115,6 +156,16 @@ function restInvalid(problem: ContentProblem): never {
     case 'bad_body':
       return fail('messageInvalidBody');
   }
+}
+
+/** The `users` of a targeted send: 1–20 usernames, as stored (lower-cased), repeats counted once. */
+function targetedUsers(raw: unknown): string[] {
+  if (raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0)) fail('messageSendError', { message: "param users can't be empty" });
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.some((u) => typeof u !== 'string' || u.length === 0 || u.toLowerCase().length > ID_MAX)) fail('messageInvalidBody');
+  const users = [...new Set((list as string[]).map((u) => u.toLowerCase()))];
+  if (users.length > TARGETED_USERS_MAX) fail('messageSendError', { message: `params users's size can't exceed limit ${TARGETED_USERS_MAX}` });
+  return users;
 }
 
 const CLIENT_PROBLEM: Record<ContentProblem, string> = { type: 'msg_type', body: 'body', ext: 'ext', too_large: 'too_large', bad_body: 'msg_type or body' };
@@ -169,8 +220,17 @@ export class MessagesService {
     rooms: Record<RoomKind, RoomAccess>,
     private readonly fanout: Fanout,
     private readonly now: () => number = Date.now,
+    private readonly onError: (err: unknown, what: string) => void = () => undefined,
   ) {
     this.rooms = rooms;
+  }
+
+  /** Broadcasts to every user still being delivered (they run after their request is answered). */
+  private readonly running = new Set<Promise<void>>();
+
+  /** Settles once every broadcast under way is delivered (server shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   // ---- REST: POST /messages/users | /messages/chatgroups | /messages/chatrooms ----
@@ -194,6 +254,7 @@ export class MessagesService {
     if (targets.some((t) => t.length === 0 || t.toLowerCase().length > ID_MAX)) fail('messageInvalidBody');
     if (targets.length > profile.maxTargets) fail('messageSendError', { message: `params to's size can't exceed limit ${profile.maxTargets}` });
     const content = parseContent(f.type, f.body, f.ext, restInvalid);
+    const listed = profile.targeted ? targetedUsers(f.users) : undefined;
     const liveOnly = f.routetype === 'ROUTE_ONLINE';
     // Group messages always reach the sender's devices; 1:1 only with sync_device (message_single.md).
     const syncSender = profile.room === 'group' || (profile.room === undefined && f.sync_device === true);
@@ -247,16 +308,179 @@ export class MessagesService {
           to: id,
           content,
           conversation: room ? roomConversation(profile.room, id) : undefined,
-          audience: null,
+          // A targeted message is in the room's log for the listed users (and the synced sender) only.
+          audience: listed ? [...new Set([...listed, ...(syncSender ? [sender] : [])])] : null,
           liveOnly,
           notify: async () => {
-            const members = room ? await this.connectedMembers(app, room) : [];
+            // Only members are told live: the log of a room is read by members alone.
+            const members = !room ? [] : listed ? await this.conversations.roomMembers(room.id, listed) : await this.connectedMembers(app, room);
             return syncSender && !members.includes(sender) ? [...members, sender] : members;
           },
         })
       ).id;
     }
     return result;
+  }
+
+  // ---- REST: POST /messages (legacy: target_type + target + msg) ----
+
+  /**
+   * The pre-2020 send the Java SDK 1.x still makes: `{target_type, target, msg: {type, …body}, from,
+   * ext}`; answers `{target: "success"}`. It is the same send as /messages/{target_type}.
+   */
+  async sendLegacy(app: App, raw: unknown): Promise<Record<string, string>> {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('messageInvalidBody');
+    const { target_type: targetType, target, msg, ...rest } = raw as Record<string, unknown>;
+    if (typeof targetType !== 'string' || !(LEGACY_TARGETS as readonly string[]).includes(targetType)) fail('legacyTargetTypeInvalid');
+    if (rest.from === '') fail('broadcastFromEmpty');
+    if (msg === undefined || msg === null) fail('messageSendError', { message: "param body can't be empty" });
+    const { type, body } = splitMsg(msg);
+    const ids = await this.sendRest(app, targetType as Target, { ...rest, to: target, type, body });
+    return Object.fromEntries(Object.keys(ids).map((k) => [k, 'success']));
+  }
+
+  // ---- REST: broadcasts ----
+
+  /**
+   * A broadcast (`{from?, msg: {type, …body}, ext?}`; to all users also `target_type: "users"`):
+   * every user of the app gets a 1:1 message from `from`, kept for offline devices; online users
+   * get one that is not kept (ROUTE_ONLINE); active chatrooms get a chatroom message. The
+   * broadcast to every user answers its id at once and is delivered after, a page of users at a
+   * time (as the hosted service answers a task id and delivers at up to 1,000 users a second);
+   * the others answer once every message is stored.
+   */
+  async broadcast(app: App, scope: BroadcastScope, raw: unknown): Promise<number> {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('messageInvalidBody');
+    const f = raw as Record<string, unknown>;
+    if (scope === 'all') {
+      if (f.target_type === undefined || f.target_type === null || f.target_type === '') fail('broadcastTargetTypeMissing');
+      if (f.target_type !== 'users') fail('broadcastTargetTypeInvalid');
+    }
+    const from = f.from === undefined || f.from === null ? 'admin' : f.from;
+    if (from === '') fail('broadcastFromEmpty');
+    if (typeof from !== 'string' || from.toLowerCase().length > ID_MAX) fail('messageInvalidBody');
+    const sender = from.toLowerCase();
+    if (f.msg === undefined || f.msg === null || typeof f.msg !== 'object' || Array.isArray(f.msg)) fail('messageInvalidBody');
+    const { type, body } = splitMsg(f.msg);
+    const content = parseContent(type, body, f.ext, broadcastInvalid);
+    const id = nextBroadcastId(this.now());
+
+    const toUser = (user: string, liveOnly: boolean) =>
+      this.deliver(app, {
+        chatType: 'chat',
+        from: sender,
+        origin: ALL_DEVICES,
+        to: user,
+        content,
+        conversation: chatConversation(sender, user),
+        audience: null,
+        liveOnly,
+        notify: [user],
+      });
+    if (scope === 'all') {
+      const run = (async () => {
+        for (let after = 0; ; ) {
+          const page = await this.users.page(app.uuid, after, BROADCAST_PAGE);
+          for (const u of page) if (u.username !== sender) await toUser(u.username, false);
+          if (page.length < BROADCAST_PAGE) break;
+          after = Number(page.at(-1)!.seq);
+        }
+      })().catch((err: unknown) => this.onError(err, `delivering broadcast ${id}`));
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
+    } else if (scope === 'online') {
+      // Who is connected as the fan-out knows it (every device of this process; docs/realtime.md "Scaling out").
+      const online = [...(this.fanout.onlineUsers(app.uuid) ?? [])].filter((u) => u !== sender).sort();
+      for (const user of online) await toUser(user, true);
+    } else {
+      const { rows } = this.rooms.chatroom;
+      for (let after = 0; ; ) {
+        const page = await rows.activeRooms(app.uuid, after, BROADCAST_PAGE);
+        for (const room of page) {
+          await this.deliver(app, {
+            chatType: 'chatroom',
+            from: sender,
+            origin: ALL_DEVICES,
+            to: room.id,
+            content,
+            conversation: roomConversation('chatroom', room.id),
+            audience: null,
+            liveOnly: false,
+            notify: () => this.connectedMembers(app, room),
+          });
+        }
+        if (page.length < BROADCAST_PAGE) break;
+        after = Number(page.at(-1)!.seq);
+      }
+    }
+    return id;
+  }
+
+  // ---- REST: POST /messages/users/import | /messages/chatgroups/import ----
+
+  /**
+   * Imports one message of a migration (message_import.md): stored with its `msg_timestamp` (now
+   * when absent) and, when given, its `msg_id`; delivered to nobody. It is an entry of its
+   * conversation's log with an empty audience, so no device is handed it and nothing counts it as
+   * offline, while the history file (by the message's time) and readers of the log's history see
+   * it. The log entry is stamped with the time of the import: the log's order and the devices'
+   * positions stay those of the log (an old timestamp must not move the conversation back in time).
+   */
+  async importMessage(app: App, kind: 'users' | 'chatgroups', raw: unknown): Promise<string> {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('messageInvalidBody');
+    const f = raw as Record<string, unknown>;
+    if (f.type === undefined || f.type === null || f.type === '') fail('importTypeEmpty');
+    if (f.body === undefined || f.body === null || (typeof f.body === 'object' && !Array.isArray(f.body) && Object.keys(f.body).length === 0)) fail('importBodyEmpty');
+    const name = (v: unknown) => typeof v === 'string' && v.length > 0 && v.toLowerCase().length <= ID_MAX;
+    const target = typeof f.target === 'number' && kind === 'chatgroups' ? String(f.target) : f.target;
+    if (!name(f.from) || !name(target)) fail('messageInvalidBody');
+    const content = parseContent(f.type, f.body, f.ext, () => fail('messageInvalidBody'));
+    const now = this.now();
+    // Unix ms from 1970 up to now: a migrated message is from the past.
+    const ts = f.msg_timestamp === undefined || f.msg_timestamp === null ? now : f.msg_timestamp;
+    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 || ts > now) fail('messageInvalidBody');
+    if (f.msg_id !== undefined && !(typeof f.msg_id === 'string' && /^[1-9]\d{0,18}$/.test(f.msg_id) && BigInt(f.msg_id) < 2n ** 63n)) fail('messageInvalidBody');
+    for (const flag of ['is_ack_read', 'need_download'] as const) if (f[flag] !== undefined && typeof f[flag] !== 'boolean') fail('messageInvalidBody');
+    const from = (f.from as string).toLowerCase();
+    const to = kind === 'users' ? (target as string).toLowerCase() : (target as string);
+    // Ids grow with time (docs/realtime.md): an imported message's is made from its own timestamp,
+    // with a random tail (another message of that millisecond may hold one; retried below).
+    const given = f.msg_id as string | undefined;
+    const madeId = () => (BigInt(ts) * 1_000_000n + BigInt(randomInt(0, 1_000_000))).toString();
+    let id = given ?? madeId();
+    const row = {
+      app_uuid: app.uuid,
+      id,
+      chat_type: (kind === 'users' ? 'chat' : 'groupchat') as ChatType,
+      from_user: from,
+      to_target: to,
+      msg_type: content.type,
+      body: JSON.stringify(content.body),
+      ext: JSON.stringify(content.ext),
+      timestamp: ts,
+    };
+    let conversation: ConversationHead | undefined;
+    if (kind === 'users') conversation = chatConversation(from, to);
+    else if (isNumericId(to) && (await this.rooms.group.rows.find(app.uuid, to))) conversation = roomConversation('group', to);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!conversation) await this.conversations.storeMessage({ ...row, id });
+        else {
+          await this.conversations.append(
+            app.uuid,
+            conversation,
+            { message_id: id, event: null, audience: JSON.stringify([]), from_user: from, from_resource: ALL_DEVICES, live_only: 0, timestamp: now },
+            { ...row, id },
+          );
+        }
+        return id;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        if (given !== undefined) fail('importIdTaken', { id });
+        if (attempt >= 3) throw err;
+        id = madeId();
+      }
+    }
   }
 
   // ---- client sends (the JSON /ws and msync codecs) ----

@@ -1,6 +1,6 @@
 // Groups and their members. Member rows and the group's member_count change together in one
 // transaction; "room left" is checked by a conditional UPDATE, so concurrent adds cannot overfill.
-import { type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { lockKeys, type Db } from './db.js';
 import { prepare, type PreparedQuery } from './prepared.js';
 
@@ -128,6 +128,32 @@ export class GroupsRepository {
     if (ids.length === 0) return Promise.resolve([]);
     if (ids.length === 1) return this.byId.execute({ appUuid, id: ids[0]! });
     return this.db.selectFrom('groups').selectAll().where('app_uuid', '=', appUuid).where('kind', '=', this.kind).where('id', 'in', ids).execute();
+  }
+
+  /**
+   * Rooms with members whose log holds a message (the "active chatrooms" a chatroom broadcast goes
+   * to, broadcast_to_chatrooms.md), oldest first after `afterSeq`.
+   */
+  activeRooms(appUuid: string, afterSeq: number, limit: number): Promise<GroupRow[]> {
+    return this.db
+      .selectFrom('groups as g')
+      .selectAll('g')
+      .where('g.app_uuid', '=', appUuid)
+      .where('g.kind', '=', this.kind)
+      .where('g.member_count', '>', 0)
+      .where('g.seq', '>', afterSeq)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('conversation_log as l')
+            .select('l.seq')
+            .whereRef('l.app_uuid', '=', 'g.app_uuid')
+            .where('l.conversation', '=', sql<string>`${sql.lit(`${this.kind}:`)} || ${sql.ref('g.id')}`)
+            .where('l.message_id', 'is not', null),
+        ),
+      )
+      .orderBy('g.seq', 'asc')
+      .limit(limit)
+      .execute();
   }
 
   /** False when there was no such room (dissolved meanwhile). */

@@ -12,6 +12,8 @@ import { SuperAdminsRepository } from './super-admins.js';
 import { GroupRequestsRepository } from './group-requests.js';
 import { ChatfilesRepository } from './chatfiles.js';
 import { ConversationsRepository } from './conversations.js';
+import { OfflineRepository } from './offline.js';
+import { HistoryRepository } from './history.js';
 
 export interface Store {
   db: Db;
@@ -27,6 +29,8 @@ export interface Store {
   superAdmins: SuperAdminsRepository;
   groupRequests: GroupRequestsRepository;
   chatfiles: ChatfilesRepository;
+  offline: OfflineRepository;
+  history: HistoryRepository;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,8 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     superAdmins: new SuperAdminsRepository(db),
     groupRequests: new GroupRequestsRepository(db, dialect),
     chatfiles: new ChatfilesRepository(db, dialect),
+    offline: new OfflineRepository(db),
+    history: new HistoryRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -48,6 +48,18 @@ export async function usersRoutes(server: FastifyInstance, { services }: { servi
     return actionResult(reply, 'set user password');
   });
 
+  // GET /users/{owner_username}/offline_msg_count: message_offline.md (`data` {user: count})
+  server.get<{ Params: UsernameParams }>('/users/:username/offline_msg_count', { config: LIMIT }, async (req, reply) => {
+    const count = await services.offline.count(req.chatApp, req.params.username);
+    return envelope(req, reply, { data: { [req.params.username]: count }, count: 0 });
+  });
+
+  // GET /users/{username}/offline_msg_status/{msg_id}: message_offline.md (`data` {msg_id: delivered|undelivered})
+  server.get<{ Params: UsernameParams & { msg_id: string } }>('/users/:username/offline_msg_status/:msg_id', { config: LIMIT }, async (req, reply) => {
+    const status = await services.offline.status(req.chatApp, req.params.username, req.params.msg_id);
+    return envelope(req, reply, { data: { [req.params.msg_id]: status }, count: 0 });
+  });
+
   // POST /users/{username}/deactivate: account_ban.md
   server.post<{ Params: UsernameParams }>('/users/:username/deactivate', { config: LIMIT }, async (req, reply) =>
     actionResult(reply, 'Deactivate user', [userEntity(await users.setActivated(req.chatApp, req.params.username, false))]),

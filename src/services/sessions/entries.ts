@@ -89,7 +89,10 @@ export interface LogEntry {
   from: string;
   /** The sending device (the codec's origin tag), which already has the entry; ALL_DEVICES: all of them. */
   fromResource: string | null;
-  /** The users who may see it; null = every member of the conversation. */
+  /**
+   * The users who may see it; null = every member of the conversation. Empty: handed to no device
+   * (an imported message, services/messages.ts importMessage; it is there for the log's history).
+   */
   audience: string[] | null;
   /** Members who do not see it (the one who joined, who left…). */
   except?: string[];
