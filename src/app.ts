@@ -28,6 +28,8 @@ import { chatroomsRoutes } from './api/chatrooms/routes.js';
 import { chatroomsModerationRoutes } from './api/chatrooms/moderation.js';
 import { chatroomSuperAdminRoutes } from './api/chatrooms/super-admins.js';
 import { messagesRoutes } from './api/messages/routes.js';
+import { messageRecallRoutes } from './api/messages/recall.js';
+import { messageRewriteRoutes } from './api/messages/rewrite.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
@@ -141,6 +143,8 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatroomsModerationRoutes, { services });
       await api.register(chatroomSuperAdminRoutes, { services });
       await api.register(messagesRoutes, { services });
+      await api.register(messageRecallRoutes, { services });
+      await api.register(messageRewriteRoutes, { services });
       await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

@@ -223,6 +223,18 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   // Message sends (REFERENCE §2e).
   messageSendError: entry(400, 'message_send_error', 'MessageSendException', (p) => String(p.message)),
   messageInvalidBody: entry(400, 'invalid_request_body', 'InvalidRequestBodyException', 'Request body is invalid. Please check body is correct.'),
+  // Recall (message_recall.md): refusals of the message itself answer 200 with `recalled` saying
+  // why (message-lifecycle.ts); these are requests that are not a recall at all. qunliao: the
+  // page documents no error body for them.
+  recallInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  // Edit (message_modify_text_custom.md, its error table: exceptions and texts as documented).
+  rewriteInvalidId: entry(400, 'message_rewrite_error', 'InvalidMessageIdException', 'The provided message ID is not a valid number.'),
+  // qunliao: a body the page's table has no row for (no new_msg, wrong types).
+  rewriteInvalid: entry(400, 'message_rewrite_error', 'InvalidRequestBodyException', (p) => String(p.message)),
+  rewriteUnsupportedType: entry(400, 'message_rewrite_error', 'UnsupportedMessageTypeException', 'The message is of a type that is currently not supported for modification.'),
+  rewriteNotAuthorized: entry(401, 'message_rewrite_error', 'RewriteMessageNotAuthorizedException', 'You are not authorized to edit this message.'),
+  rewriteLimit: entry(403, 'message_rewrite_error', 'EditLimitExceededException', 'The message has reached its edit limit and cannot be modified further.'),
+  rewriteNotFound: entry(404, 'message_rewrite_error', 'MessageUnavailableException', 'The message is unavailable or has expired.'),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
   // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.
   websocketRequired: entry(400, 'illegal_argument', ILLEGAL, 'this endpoint only accepts WebSocket connections (Connection: Upgrade, Upgrade: websocket)'),

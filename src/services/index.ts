@@ -12,6 +12,7 @@ import { ThreadsService } from './threads.js';
 import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
+import { MessageLifecycleService } from './message-lifecycle.js';
 import { AccessService } from './access.js';
 import { GroupRequestsService } from './group-requests.js';
 import { SuperAdminsService } from './super-admins.js';
@@ -40,6 +41,7 @@ export interface Services {
   groupModeration: ModerationService;
   chatroomModeration: ModerationService;
   messages: MessagesService;
+  messageLifecycle: MessageLifecycleService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
   events: EventsService;
@@ -77,6 +79,14 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
     fanout,
   );
+  const messageLifecycle = new MessageLifecycleService(
+    store.messageLifecycle,
+    store.conversations,
+    store.users,
+    { group: store.groups, chatroom: store.chatrooms },
+    fanout,
+    config.recallSeconds * 1000,
+  );
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
@@ -103,6 +113,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     groupModeration,
     chatroomModeration,
     messages,
+    messageLifecycle,
     sessions,
     chatroomPresence,
     events,

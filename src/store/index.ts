@@ -12,6 +12,7 @@ import { SuperAdminsRepository } from './super-admins.js';
 import { GroupRequestsRepository } from './group-requests.js';
 import { ChatfilesRepository } from './chatfiles.js';
 import { ConversationsRepository } from './conversations.js';
+import { MessageLifecycleRepository } from './message-lifecycle.js';
 
 export interface Store {
   db: Db;
@@ -27,6 +28,7 @@ export interface Store {
   superAdmins: SuperAdminsRepository;
   groupRequests: GroupRequestsRepository;
   chatfiles: ChatfilesRepository;
+  messageLifecycle: MessageLifecycleRepository;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     superAdmins: new SuperAdminsRepository(db),
     groupRequests: new GroupRequestsRepository(db, dialect),
     chatfiles: new ChatfilesRepository(db, dialect),
+    messageLifecycle: new MessageLifecycleRepository(db),
     close: () => db.destroy(),
   };
 }

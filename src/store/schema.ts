@@ -134,6 +134,10 @@ export interface MessagesTable {
   /** JSON text. */
   ext: string;
   timestamp: number;
+  /** Edits so far (migration 013). */
+  edit_count: Generated<number>;
+  edited_by: string | null;
+  edited_at: number | null;
 }
 
 export type ConversationKind = 'chat' | 'group' | 'chatroom' | 'user';
