@@ -30,6 +30,9 @@ import { chatroomSuperAdminRoutes } from './api/chatrooms/super-admins.js';
 import { messagesRoutes } from './api/messages/routes.js';
 import { messageRecallRoutes } from './api/messages/recall.js';
 import { messageRewriteRoutes } from './api/messages/rewrite.js';
+import { messageRoamingRoutes } from './api/users/messageroaming.js';
+import { userRoutes } from './api/user/routes.js';
+import { sdkConversationsRoutes } from './api/sdk/conversations.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
@@ -145,6 +148,9 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(messagesRoutes, { services });
       await api.register(messageRecallRoutes, { services });
       await api.register(messageRewriteRoutes, { services });
+      await api.register(messageRoamingRoutes, { services });
+      await api.register(userRoutes, { services });
+      await api.register(sdkConversationsRoutes, { services });
       await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

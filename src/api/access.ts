@@ -45,6 +45,11 @@ export const access: Record<string, Access> = {
   'GET /users/:username': 'self',
   'GET /users/:username/joined_chatrooms': 'self',
   'GET /users/:username/joined_chatgroups': 'self',
+  // ---- the SDK's history and conversations (REST.md "Messages"; Self) ----
+  'POST /users/:username/messageroaming': 'self',
+  'DELETE /users/:username/user_channel': 'self',
+  'DELETE /user/:username/user_channel': 'self',
+  'GET /sdk/user/:username/user_channels/list': 'self',
 
   // ---- groups ----
   'POST /chatgroups': 'user',

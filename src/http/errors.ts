@@ -235,6 +235,12 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   rewriteNotAuthorized: entry(401, 'message_rewrite_error', 'RewriteMessageNotAuthorizedException', 'You are not authorized to edit this message.'),
   rewriteLimit: entry(403, 'message_rewrite_error', 'EditLimitExceededException', 'The message has reached its edit limit and cannot be modified further.'),
   rewriteNotFound: entry(404, 'message_rewrite_error', 'MessageUnavailableException', 'The message is unavailable or has expired.'),
+  // The client SDK's history and conversation calls (client-protocol REST.md): qunliao, the pages
+  // document no error bodies; the texts are ones the web SDK maps (404 "do not find this group" →
+  // 605 / 705, 403 "are not members of this group" → 602 / 702).
+  roamingInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  roamingRoomNotFound: entry(404, 'service_resource_not_found', GROUP_NOT_FOUND, (p) => `do not find this group: ${p.id}`),
+  roamingNotMember: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `users [${p.username}] are not members of this group: ${p.id}`),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
   // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.
   websocketRequired: entry(400, 'illegal_argument', ILLEGAL, 'this endpoint only accepts WebSocket connections (Connection: Upgrade, Upgrade: websocket)'),

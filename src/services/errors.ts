@@ -133,6 +133,10 @@ export type ErrorCode =
   | 'rewriteNotAuthorized'
   | 'rewriteLimit'
   | 'rewriteNotFound'
+  // the SDK's history and conversations (roaming.ts)
+  | 'roamingInvalid'
+  | 'roamingRoomNotFound'
+  | 'roamingNotMember'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'

@@ -13,6 +13,7 @@ import { ChatroomsService } from './chatrooms.js';
 import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
 import { MessageLifecycleService } from './message-lifecycle.js';
+import { RoamingService } from './roaming.js';
 import { AccessService } from './access.js';
 import { GroupRequestsService } from './group-requests.js';
 import { SuperAdminsService } from './super-admins.js';
@@ -42,6 +43,7 @@ export interface Services {
   chatroomModeration: ModerationService;
   messages: MessagesService;
   messageLifecycle: MessageLifecycleService;
+  roaming: RoamingService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
   events: EventsService;
@@ -87,6 +89,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     fanout,
     config.recallSeconds * 1000,
   );
+  const roaming = new RoamingService(store.roaming, { group: store.groups, chatroom: store.chatrooms });
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
@@ -114,6 +117,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     chatroomModeration,
     messages,
     messageLifecycle,
+    roaming,
     sessions,
     chatroomPresence,
     events,

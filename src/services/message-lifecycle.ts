@@ -19,6 +19,7 @@ import { nextMessageId, parseContent, type ContentProblem, type Sender } from '.
 import { chatConversation, roomConversation, type RoomKind } from './sessions/conversations.js';
 import type { DeliveredMessage, LogEntry, MessageEdit, MessageSignal } from './sessions/entries.js';
 import { connectedMembers } from './sessions/recipients.js';
+import { deliveredOf } from './roaming.js';
 
 /** Edits per message (message_modify_text_custom.md: "每条消息最多可修改 10 次"). */
 export const EDIT_LIMIT = 10;
@@ -70,21 +71,6 @@ export interface ClientReceipt {
 export interface Edited {
   message: DeliveredMessage;
   edit: MessageEdit;
-}
-
-function delivered(row: MessageRow): DeliveredMessage {
-  const m: DeliveredMessage = {
-    id: row.id,
-    from: row.from_user,
-    to: row.to_target,
-    chat_type: row.chat_type,
-    type: row.msg_type,
-    body: JSON.parse(row.body),
-    ext: JSON.parse(row.ext),
-    timestamp: Number(row.timestamp),
-  };
-  if (Number(row.edit_count) > 0) m.edit = { count: Number(row.edit_count), by: row.edited_by ?? '', at: Number(row.edited_at ?? 0) };
-  return m;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -226,7 +212,7 @@ export class MessageLifecycleService {
     const count = await this.rows.edit(app.uuid, row.id, Number(row.edit_count), { body: JSON.stringify(body), ext: JSON.stringify(ext), by, at });
     // Another edit (or the recall) came first: the caller tells it as the limit / not found.
     if (count === undefined) return undefined;
-    const message: DeliveredMessage = { ...delivered(row), body, ext, edit: { count, by, at } };
+    const message: DeliveredMessage = { ...deliveredOf(row), body, ext, edit: { count, by, at } };
     await this.signal(
       app,
       row,

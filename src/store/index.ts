@@ -13,6 +13,7 @@ import { GroupRequestsRepository } from './group-requests.js';
 import { ChatfilesRepository } from './chatfiles.js';
 import { ConversationsRepository } from './conversations.js';
 import { MessageLifecycleRepository } from './message-lifecycle.js';
+import { RoamingRepository } from './roaming.js';
 
 export interface Store {
   db: Db;
@@ -29,6 +30,7 @@ export interface Store {
   groupRequests: GroupRequestsRepository;
   chatfiles: ChatfilesRepository;
   messageLifecycle: MessageLifecycleRepository;
+  roaming: RoamingRepository;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     groupRequests: new GroupRequestsRepository(db, dialect),
     chatfiles: new ChatfilesRepository(db, dialect),
     messageLifecycle: new MessageLifecycleRepository(db),
+    roaming: new RoamingRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -152,6 +152,15 @@ export interface ConversationsTable {
   last_timestamp: number;
 }
 
+/** What a user removed from their own view of a conversation (migration 013). */
+export interface ConversationCutoffsTable {
+  app_uuid: string;
+  username: string;
+  conversation: string;
+  hidden_before: Generated<number>;
+  roam_before: Generated<number>;
+}
+
 export interface ConversationLogTable {
   app_uuid: string;
   conversation: string;
@@ -259,6 +268,7 @@ export interface Database {
   chatfile_parts: ChatfilePartsTable;
   conversations: ConversationsTable;
   conversation_log: ConversationLogTable;
+  conversation_cutoffs: ConversationCutoffsTable;
   devices: DevicesTable;
   device_positions: DevicePositionsTable;
 }

@@ -2,6 +2,11 @@
 // client SDK shows as `modifiedInfo` (operationCount, operatorId, operationTime). A recalled
 // message is deleted, with its log entry turned into an empty one (store/message-lifecycle.ts),
 // so recall needs no column.
+//
+// Also what a user removed from their own view (the SDK's deleteConversation, DELETE
+// /users/{u}/user_channel): per user and conversation, the conversation is listed only with
+// messages after `hidden_before`, and its history (roaming) holds only messages after
+// `roam_before`.
 import type { Kysely } from 'kysely';
 import type { Dialect } from './dialect.js';
 
@@ -11,6 +16,17 @@ export function messageEdits(_dialect: Dialect) {
       await db.schema.alterTable('messages').addColumn('edit_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('messages').addColumn('edited_by', 'varchar(64)').execute();
       await db.schema.alterTable('messages').addColumn('edited_at', 'bigint').execute();
+      // History reads one conversation's messages: by target (the peer, group or chatroom).
+      await db.schema.createIndex('messages_target').on('messages').columns(['app_uuid', 'to_target', 'chat_type']).execute();
+      await db.schema
+        .createTable('conversation_cutoffs')
+        .addColumn('app_uuid', 'varchar(36)', (c) => c.notNull())
+        .addColumn('username', 'varchar(64)', (c) => c.notNull())
+        .addColumn('conversation', 'varchar(160)', (c) => c.notNull())
+        .addColumn('hidden_before', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('roam_before', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('conversation_cutoffs_pk', ['app_uuid', 'username', 'conversation'])
+        .execute();
     },
   };
 }
