@@ -92,6 +92,18 @@ describe.each(databases)('message recall and edit (%s)', (kind) => {
       expect(await stored(id)).toBeDefined();
     });
 
+    it('the window is QUNLIAO_RECALL_SECONDS: with a day, an hour-old message is recalled', async () => {
+      const day = await startApp(kind, { recallSeconds: 24 * 3600 });
+      try {
+        await day.createUsers('rrw_a', 'rrw_b');
+        const id = ((await day.apiOk('POST', '/messages/users', { from: 'rrw_a', to: ['rrw_b'], type: 'txt', body: { msg: 'rrw' } })).data as Record<string, string>).rrw_b!;
+        await day.qunliao.store.db.updateTable('messages').set((eb) => ({ timestamp: eb('timestamp', '-', 3_600_000) })).where('id', '=', id).execute();
+        expect((await day.api('POST', '/messages/msg_recall', { body: { msg_id: id, to: 'rrw_b', chat_type: 'chat' } })).body.data.recalled).toBe('yes');
+      } finally {
+        await day.close();
+      }
+    });
+
     it('a message recalled twice: the second answers not_found msg', async () => {
       const [a, b] = await t.makeUsers('rr2_a', 'rr2_b');
       const id = await sendText(a, b, 'rr2');
