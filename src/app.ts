@@ -33,6 +33,7 @@ import { messageRewriteRoutes } from './api/messages/rewrite.js';
 import { messageRoamingRoutes } from './api/users/messageroaming.js';
 import { userRoutes } from './api/user/routes.js';
 import { sdkConversationsRoutes } from './api/sdk/conversations.js';
+import { sdkRoamingRoutes } from './api/sdk/roaming.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
@@ -151,6 +152,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(messageRoamingRoutes, { services });
       await api.register(userRoutes, { services });
       await api.register(sdkConversationsRoutes, { services });
+      await api.register(sdkRoamingRoutes, { services });
       await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

@@ -50,6 +50,11 @@ export const access: Record<string, Access> = {
   'DELETE /users/:username/user_channel': 'self',
   'DELETE /user/:username/user_channel': 'self',
   'GET /sdk/user/:username/user_channels/list': 'self',
+  'DELETE /sdk/message/roaming/chat/user/:username': 'self',
+  'DELETE /sdk/message/roaming/group/user/:username': 'self',
+  'DELETE /sdk/message/roaming/chat/user/:username/time': 'self',
+  'DELETE /sdk/message/roaming/group/user/:username/time': 'self',
+  'POST /sdk/message/roaming/user/:username/delete/all': 'self',
 
   // ---- groups ----
   'POST /chatgroups': 'user',

@@ -20,6 +20,8 @@ const CONVERSATION_PAGE_DEFAULT = 20;
 const DOMAIN = '@easemob.com';
 const CONFERENCE = '@conference.easemob.com';
 const ID_MAX = 64;
+/** Message ids per removeHistoryMessages call (REST.md: ≤ 20). */
+const REMOVE_MAX = 20;
 
 export interface HistoryPage {
   messages: DeliveredMessage[];
@@ -126,6 +128,7 @@ export class RoamingService {
       endTime,
       from: typeof from === 'string' ? from.toLowerCase() : undefined,
       since: roam_before,
+      viewer: me,
     });
     const isLast = rows.length < (limit as number);
     return { messages: rows.map(deliveredOf), nextKey: isLast ? '' : rows.at(-1)!.id, isLast };
@@ -134,8 +137,8 @@ export class RoamingService {
   /** GET /sdk/user/{me}/user_channels/list (getServerConversations), newest first. */
   async conversations(app: App, me: string, query: Record<string, unknown>): Promise<ConversationPage> {
     const one = (key: string): string | undefined => {
+      // One value per key: the query parser keeps the first of repeated keys (http/query.ts).
       const v = query[key];
-      if (Array.isArray(v)) invalid(`query parameter ${key} is repeated`);
       return typeof v === 'string' && v !== '' && v !== 'undefined' && v !== 'null' ? v : undefined;
     };
     const limitText = one('limit');
@@ -155,7 +158,7 @@ export class RoamingService {
     for (const c of listed) {
       const { hidden_before } = await this.rows.cutoffs(app.uuid, me, c.id);
       const scope: HistoryScope = c.kind === 'chat' ? { kind: 'chat', me, peer: c.target } : { kind: 'room', chatType: 'groupchat', id: c.target };
-      const [last] = await this.rows.history(app.uuid, scope, { ascending: false, limit: 1, since: hidden_before });
+      const [last] = await this.rows.history(app.uuid, scope, { ascending: false, limit: 1, since: hidden_before, viewer: me });
       if (!last && (!withEmpty || hidden_before > 0)) continue;
       out.push({
         target: c.target,
@@ -184,6 +187,45 @@ export class RoamingService {
     const id = String(channel);
     const conversation = type === 'chat' ? chatConversation(me, id.toLowerCase()).id : roomConversation('group', id).id;
     await this.rows.cut(app.uuid, me, conversation, this.now(), raw.delete_roam === true);
+  }
+
+  /**
+   * DELETE /sdk/message/roaming/{chat|group}/user/{me}[/time] (the SDK's removeHistoryMessages):
+   * messages by id (msgIdList, at most 20) or everything up to delTime leave this user's history
+   * of the conversation (userId: the peer; groupId: the group). One-way: others keep them.
+   */
+  async removeHistory(app: App, me: string, kind: 'chat' | 'group', byTime: boolean, query: Record<string, unknown>): Promise<void> {
+    const one = (key: string): string | undefined => {
+      // One value per key: the query parser keeps the first of repeated keys (http/query.ts).
+      const v = query[key];
+      return typeof v === 'string' && v !== '' && v !== 'undefined' ? v : undefined;
+    };
+    const targetKey = kind === 'chat' ? 'userId' : 'groupId';
+    const target = one(targetKey);
+    if (target === undefined || target.length > ID_MAX) invalid(`${targetKey} must be given`);
+    const conversation = kind === 'chat' ? chatConversation(me, target.toLowerCase()).id : roomConversation('group', target).id;
+    if (byTime) {
+      const at = one('delTime');
+      if (at === undefined || !/^\d{1,15}$/.test(at)) invalid('delTime must be a time in ms');
+      await this.rows.cutRoam(app.uuid, me, conversation, Number(at));
+      return;
+    }
+    const list = one('msgIdList');
+    const ids = list === undefined ? [] : list.split(',');
+    if (ids.length === 0 || ids.length > REMOVE_MAX || ids.some((id) => !/^[1-9][0-9]{0,19}$/.test(id))) {
+      invalid(`msgIdList must list 1 to ${REMOVE_MAX} message ids`);
+    }
+    await this.rows.removeMessages(app.uuid, me, [...new Set(ids)]);
+  }
+
+  /** POST /sdk/message/roaming/user/{me}/delete/all (deleteAllMessagesAndConversations). */
+  async removeAll(app: App, me: string): Promise<void> {
+    const now = this.now();
+    for (let offset = 0; ; offset += 500) {
+      const page = await this.rows.conversations(app.uuid, me, offset, 500);
+      for (const c of page) await this.rows.cut(app.uuid, me, c.id, now, true);
+      if (page.length < 500) return;
+    }
   }
 
   private async roomKind(app: App, id: string): Promise<RoomKind | undefined> {

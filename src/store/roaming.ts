@@ -23,6 +23,8 @@ export interface HistoryQuery {
   from?: string;
   /** Only messages after this time (the user's roam_before). */
   since: number;
+  /** The user whose removed messages are left out. */
+  viewer: string;
 }
 
 export interface Cutoffs {
@@ -69,6 +71,18 @@ export class RoamingRepository {
     if (q.endTime !== undefined) query = query.where('timestamp', '<=', q.endTime);
     if (q.from !== undefined) query = query.where('from_user', '=', q.from);
     if (q.since > 0) query = query.where('timestamp', '>', q.since);
+    query = query.where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('roaming_removed as r')
+            .select('r.message_id')
+            .whereRef('r.message_id', '=', 'messages.id')
+            .where('r.app_uuid', '=', appUuid)
+            .where('r.username', '=', q.viewer),
+        ),
+      ),
+    );
     const dir = q.ascending ? 'asc' : 'desc';
     return query
       .orderBy(sql`length(id)`, dir)
@@ -98,6 +112,31 @@ export class RoamingRepository {
           hidden_before: eb.ref('excluded.hidden_before'),
           roam_before: roam ? eb.ref('excluded.roam_before') : eb.ref('conversation_cutoffs.roam_before'),
         })),
+      )
+      .execute();
+  }
+
+  /** Removes messages from the user's own history (those that exist). */
+  async removeMessages(appUuid: string, username: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const existing = await this.db.selectFrom('messages').select('id').where('app_uuid', '=', appUuid).where('id', 'in', ids).execute();
+    if (existing.length === 0) return;
+    await this.db
+      .insertInto('roaming_removed')
+      .values(existing.map((r) => ({ app_uuid: appUuid, username, message_id: r.id })))
+      .onConflict((oc) => oc.columns(['app_uuid', 'username', 'message_id']).doNothing())
+      .execute();
+  }
+
+  /** Removes from the user's history of the conversation what came up to `at` (never moves back). */
+  async cutRoam(appUuid: string, username: string, conversation: string, at: number): Promise<void> {
+    await this.db
+      .insertInto('conversation_cutoffs')
+      .values({ app_uuid: appUuid, username, conversation, hidden_before: 0, roam_before: at })
+      .onConflict((oc) =>
+        oc.columns(['app_uuid', 'username', 'conversation']).doUpdateSet({
+          roam_before: sql<number>`CASE WHEN excluded.roam_before > conversation_cutoffs.roam_before THEN excluded.roam_before ELSE conversation_cutoffs.roam_before END`,
+        }),
       )
       .execute();
   }

@@ -161,6 +161,13 @@ export interface ConversationCutoffsTable {
   roam_before: Generated<number>;
 }
 
+/** Messages a user removed from their own history (migration 013). */
+export interface RoamingRemovedTable {
+  app_uuid: string;
+  username: string;
+  message_id: string;
+}
+
 export interface ConversationLogTable {
   app_uuid: string;
   conversation: string;
@@ -269,6 +276,7 @@ export interface Database {
   conversations: ConversationsTable;
   conversation_log: ConversationLogTable;
   conversation_cutoffs: ConversationCutoffsTable;
+  roaming_removed: RoamingRemovedTable;
   devices: DevicesTable;
   device_positions: DevicePositionsTable;
 }

@@ -122,4 +122,24 @@ describe.each(databases)('history and conversations over REST (%s)', (kind) => {
     const other = await t.request('DELETE', `/acme/chat/user/${a}/user_channel`, { token: await t.userToken(b), body: { channel: b, type: 'chat', delete_roam: true } });
     expect(other.status).toBe(401);
   });
+
+  it('removing history: bad parameters → 400 and nothing removed; another user → 401', async () => {
+    const [a, b] = await t.makeUsers('rx_a', 'rx_b');
+    const id = await sendText(b, a, 'rx keep');
+    const token = await t.userToken(a);
+    const del = (path: string) => t.request('DELETE', `/acme/chat/sdk/message/roaming/${path}`, { token });
+    expectError(await del(`chat/user/${a}?msgIdList=${id}`), 400, 'illegal_argument', 'userId must be given');
+    expectError(await del(`chat/user/${a}?userId=${b}`), 400, 'illegal_argument', 'msgIdList must list 1 to 20 message ids');
+    expectError(await del(`chat/user/${a}?userId=${b}&msgIdList=abc`), 400, 'illegal_argument', 'msgIdList must list 1 to 20 message ids');
+    const many = Array.from({ length: 21 }, (_, i) => String(1000 + i)).join(',');
+    expectError(await del(`chat/user/${a}?userId=${b}&msgIdList=${many}`), 400, 'illegal_argument', 'msgIdList must list 1 to 20 message ids');
+    expectError(await del(`chat/user/${a}/time?userId=${b}&delTime=soon`), 400, 'illegal_argument', 'delTime must be a time in ms');
+    expectError(await del(`group/user/${a}/time?userId=${b}&delTime=1`), 400, 'illegal_argument', 'groupId must be given');
+    expect((await t.request('DELETE', `/acme/chat/sdk/message/roaming/chat/user/${a}?userId=${b}&msgIdList=${id}`, { token: await t.userToken(b) })).status).toBe(401);
+    expect((await roam(a, { queue: `${b}@easemob.com` })).body.data.msgs).toHaveLength(1);
+    // As the SDK writes it: `&&resource=`.
+    const ok = await del(`chat/user/${a}/time?userId=${b}&delTime=${Date.now() + 1000}&&resource=webim_web_1`);
+    expect(ok.status, ok.text).toBe(200);
+    expect((await roam(a, { queue: `${b}@easemob.com` })).body.data.msgs).toEqual([]);
+  });
 });

@@ -138,4 +138,33 @@ describe.each(databases)('SDK history and conversations (%s)', (kind) => {
     const again = await user.call('getServerConversations', { pageSize: 20 });
     expect(again.data.conversations.map((x: { conversationId: string }) => x.conversationId)).toEqual([b]);
   });
+
+  it('removeHistoryMessages by id and by time removes them from this user’s history only; deleteAllMessagesAndConversations empties both lists', async () => {
+    const [a, b, c] = await s.t.makeUsers('rm_a', 'rm_b', 'rm_c');
+    const group = await s.t.createGroup(a, [c]);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await sendRest(b, a, `rm ${i}`));
+    await sendRest(c, group, 'rm group 1', 'chatgroups');
+    const user = await s.login(a);
+    const texts = async (targetId: string, chatType: string) =>
+      (await user.call('getHistoryMessages', { targetId, chatType, pageSize: 20 })).messages.map((m: { msg: string }) => m.msg);
+
+    await user.call('removeHistoryMessages', { targetId: b, chatType: 'singleChat', messageIds: [ids[3], ids[1]] });
+    expect(await texts(b, 'singleChat')).toEqual(['rm 2', 'rm 0']);
+    const row = await s.t.qunliao.store.db.selectFrom('messages').select('timestamp').where('id', '=', ids[0]!).executeTakeFirstOrThrow();
+    await user.call('removeHistoryMessages', { targetId: b, chatType: 'singleChat', beforeTimeStamp: Number(row.timestamp) });
+    expect(await texts(b, 'singleChat')).toEqual(['rm 2']);
+    await user.call('removeHistoryMessages', { targetId: group, chatType: 'groupChat', beforeTimeStamp: Date.now() + 1000 });
+    expect(await texts(group, 'groupChat')).toEqual([]);
+    // The peer and the other member keep theirs.
+    const peer = await s.login(b);
+    expect((await peer.call('getHistoryMessages', { targetId: a, chatType: 'singleChat', pageSize: 20 })).messages).toHaveLength(4);
+    const member = await s.login(c);
+    expect((await member.call('getHistoryMessages', { targetId: group, chatType: 'groupChat', pageSize: 20 })).messages).toHaveLength(1);
+
+    await user.call('deleteAllMessagesAndConversations');
+    expect((await user.call('getServerConversations', { pageSize: 20 })).data.conversations).toEqual([]);
+    expect(await texts(b, 'singleChat')).toEqual([]);
+    expect((await peer.call('getServerConversations', { pageSize: 20 })).data.conversations).toHaveLength(1);
+  });
 });

@@ -6,7 +6,7 @@
 // Also what a user removed from their own view (the SDK's deleteConversation, DELETE
 // /users/{u}/user_channel): per user and conversation, the conversation is listed only with
 // messages after `hidden_before`, and its history (roaming) holds only messages after
-// `roam_before`.
+// `roam_before`; and single messages a user removed from their history (removeHistoryMessages).
 import type { Kysely } from 'kysely';
 import type { Dialect } from './dialect.js';
 
@@ -26,6 +26,13 @@ export function messageEdits(_dialect: Dialect) {
         .addColumn('hidden_before', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('roam_before', 'bigint', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('conversation_cutoffs_pk', ['app_uuid', 'username', 'conversation'])
+        .execute();
+      await db.schema
+        .createTable('roaming_removed')
+        .addColumn('app_uuid', 'varchar(36)', (c) => c.notNull())
+        .addColumn('username', 'varchar(64)', (c) => c.notNull())
+        .addColumn('message_id', 'varchar(24)', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('roaming_removed_pk', ['app_uuid', 'username', 'message_id'])
         .execute();
     },
   };
