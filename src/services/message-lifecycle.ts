@@ -189,7 +189,8 @@ export class MessageLifecycleService {
     );
     if (Number(row.edit_count) >= EDIT_LIMIT) fail('rewriteLimit');
     const done = await this.edit(app, row, typeof user === 'string' ? user.toLowerCase() : 'admin', content.body, content.ext, ext !== undefined, null);
-    if (!done) fail('rewriteLimit');
+    // Another edit or a recall came first.
+    if (!done) fail((await this.rows.find(app.uuid, msgId)) ? 'rewriteLimit' : 'rewriteNotFound');
   }
 
   /** A client's edit (the SDK's modifyMessage): its own text or custom message, to the same type. */
@@ -203,7 +204,8 @@ export class MessageLifecycleService {
     );
     if (Number(row.edit_count) >= EDIT_LIMIT) refuse('edit_limit');
     const done = await this.edit(app, row, sender.username, content.body, content.ext, req.ext !== undefined, sender.origin);
-    if (!done) refuse('edit_limit');
+    // Another edit or a recall came first.
+    if (!done) return (await this.rows.find(app.uuid, req.msgId)) ? refuse('edit_limit') : refuse('message_not_found', req.msgId);
     return done;
   }
 
@@ -272,8 +274,10 @@ export class MessageLifecycleService {
       return;
     }
     const room = await this.rooms[kind].find(app.uuid, row.to_target);
+    // A message sent to a room that does not exist (REST sends do not check) went into no log.
+    if (!room) return;
     await this.append(app, roomConversation(kind, row.to_target), signal, audience, by, origin, async () => {
-      const members = room ? await connectedMembers(this.fanout, this.conversations, app.uuid, room.id, room.member_count) : [];
+      const members = await connectedMembers(this.fanout, this.conversations, app.uuid, room.id, room.member_count);
       return members.includes(by) ? members : [...members, by];
     });
   }

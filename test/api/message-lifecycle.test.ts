@@ -104,6 +104,15 @@ describe.each(databases)('message recall and edit (%s)', (kind) => {
       }
     });
 
+    it('a message to a group that does not exist is recalled too (it reached nobody)', async () => {
+      const [a] = await t.makeUsers('rrn_a');
+      const id = await sendText(a, '999999999999', 'rrn', 'chatgroups');
+      expect((await recall({ msg_id: id, to: '999999999999', chat_type: 'groupchat' })).body.data.recalled).toBe('yes');
+      expect(await stored(id)).toBeUndefined();
+      const conversation = await t.qunliao.store.db.selectFrom('conversations').select('id').where('id', '=', 'group:999999999999').executeTakeFirst();
+      expect(conversation).toBeUndefined();
+    });
+
     it('a message recalled twice: the second answers not_found msg', async () => {
       const [a, b] = await t.makeUsers('rr2_a', 'rr2_b');
       const id = await sendText(a, b, 'rr2');
