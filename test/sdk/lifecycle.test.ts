@@ -91,6 +91,20 @@ describe.each(databases)('SDK message lifecycle (%s)', (kind) => {
       }
       expect(await stored(sent.serverMsgId)).toBeUndefined();
     });
+
+    it('in a chatroom, the sender recalls; the members present get onRecallMessage', async () => {
+      const [owner, m1, m2] = await s.t.makeUsers('rcr_o', 'rcr_m', 'rcr_n');
+      const room = await s.t.createRoom(owner);
+      const sender = await s.login(m1);
+      const peer = await s.login(m2);
+      await sender.call('joinChatRoom', { roomId: room });
+      await peer.call('joinChatRoom', { roomId: room });
+      const sent = await sender.send({ type: 'txt', chatType: 'chatRoom', to: room, msg: 'rcr hi' });
+      await peer.message('rcr hi');
+      await sender.call('recallMessage', { mid: sent.serverMsgId, to: room, chatType: 'chatRoom' });
+      expect(await peer.waitFor('onRecallMessage', (r) => r.mid === sent.serverMsgId, 'the chatroom recall')).toMatchObject({ from: m1, to: room });
+      expect(await stored(sent.serverMsgId)).toBeUndefined();
+    });
   });
 
   describe('edit', () => {
