@@ -34,6 +34,7 @@ import { messageRoamingRoutes } from './api/users/messageroaming.js';
 import { userRoutes } from './api/user/routes.js';
 import { sdkConversationsRoutes } from './api/sdk/conversations.js';
 import { sdkRoamingRoutes } from './api/sdk/roaming.js';
+import { groupAcksRoutes } from './api/chatgroups/acks.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
@@ -153,6 +154,7 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(userRoutes, { services });
       await api.register(sdkConversationsRoutes, { services });
       await api.register(sdkRoamingRoutes, { services });
+      await api.register(groupAcksRoutes, { services });
       await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

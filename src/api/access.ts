@@ -71,6 +71,7 @@ export const access: Record<string, Access> = {
   'POST /chatgroups/:group_id/invite': member,
   'POST /chatgroups/:group_id/invite_verify': 'user',
   'GET /chatgroups/:group_id/users': member,
+  'GET /chatgroups/:group_id/acks/:msg_id': member,
   'DELETE /chatgroups/:group_id/users/:username': admin,
   'GET /chatgroups/:group_id/admin': member,
   'POST /chatgroups/:group_id/admin': owner,

@@ -235,6 +235,9 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   rewriteNotAuthorized: entry(401, 'message_rewrite_error', 'RewriteMessageNotAuthorizedException', 'You are not authorized to edit this message.'),
   rewriteLimit: entry(403, 'message_rewrite_error', 'EditLimitExceededException', 'The message has reached its edit limit and cannot be modified further.'),
   rewriteNotFound: entry(404, 'message_rewrite_error', 'MessageUnavailableException', 'The message is unavailable or has expired.'),
+  // The group read-ack list (the SDK's getGroupMsgReadUser; qunliao: no page documents its errors).
+  groupAckMessageNotFound: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `message ${p.id} is not a message of this group`),
+  groupAckInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
   // The client SDK's history and conversation calls (client-protocol REST.md): qunliao, the pages
   // document no error bodies; the texts are ones the web SDK maps (404 "do not find this group" →
   // 605 / 705, 403 "are not members of this group" → 602 / 702).

@@ -504,6 +504,8 @@ export function signalMeta(signal: MessageSignal, timestamp: number, fromResourc
     case 'delivered':
       body.ackMessageId = signal.msg_id;
       if (signal.content) body.ackContent = signal.content;
+      // A group read ack: the SDK reads how many have read the message from the first ext entry.
+      if (signal.readers !== undefined) body.ext = [{ key: 'group_read_count', type: ValueType.JSON_STRING, stringValue: String(signal.readers) }];
       break;
     case 'channel':
       break;

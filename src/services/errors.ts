@@ -133,6 +133,8 @@ export type ErrorCode =
   | 'rewriteNotAuthorized'
   | 'rewriteLimit'
   | 'rewriteNotFound'
+  | 'groupAckMessageNotFound'
+  | 'groupAckInvalid'
   // the SDK's history and conversations (roaming.ts)
   | 'roamingInvalid'
   | 'roamingRoomNotFound'

@@ -68,6 +68,18 @@ export interface ClientReceipt {
   content?: string;
 }
 
+/** Readers per page of GET /chatgroups/{id}/acks/{msg_id} (the SDK asks for 500). */
+const READERS_PAGE_MAX = 500;
+
+export interface GroupReaders {
+  msgId: string;
+  readers: string[];
+  total: number;
+  isLast: boolean;
+  nextKey: string;
+  timestamp: number;
+}
+
 export interface Edited {
   message: DeliveredMessage;
   edit: MessageEdit;
@@ -253,15 +265,38 @@ export class MessageLifecycleService {
     if (!row || row.chat_type !== 'groupchat' || row.to_target !== req.to || row.from_user === from) return;
     if (!(await this.rooms.group.member(row.to_target, from))) refuse('not_member', row.to_target);
     const timestamp = this.now();
+    const readers = await this.rows.groupRead(row.id, from, timestamp);
     await this.append(
       app,
       roomConversation('group', row.to_target),
-      { kind: 'read', id: nextMessageId(timestamp), chat_type: 'groupchat', from, to: row.to_target, msg_id: row.id, ...(req.content ? { content: req.content.slice(0, 1024) } : {}) },
+      { kind: 'read', id: nextMessageId(timestamp), chat_type: 'groupchat', from, to: row.to_target, msg_id: row.id, readers, ...(req.content ? { content: req.content.slice(0, 1024) } : {}) },
       [row.from_user],
       from,
       sender.origin,
       [row.from_user],
     );
+  }
+
+  /**
+   * GET /chatgroups/{id}/acks/{msg_id} (the SDK's getGroupMsgReadUser): who read a group message,
+   * for the group's members (src/api/access.ts). `key` is the offset the previous page answered as `next_key`.
+   */
+  async groupReaders(app: App, groupId: string, msgId: string, query: Record<string, unknown>): Promise<GroupReaders> {
+    const row = isMessageId(msgId) ? await this.rows.find(app.uuid, msgId) : undefined;
+    if (!row || row.chat_type !== 'groupchat' || row.to_target !== groupId) fail('groupAckMessageNotFound', { id: msgId });
+    const text = (key: string): string | undefined => {
+      const v = query[key];
+      return typeof v === 'string' && v !== '' && v !== 'undefined' && v !== 'null' ? v : undefined;
+    };
+    const limitText = text('limit');
+    const limit = limitText === undefined ? READERS_PAGE_MAX : Number(limitText);
+    if (!/^\d{1,4}$/.test(limitText ?? '1') || limit < 1 || limit > READERS_PAGE_MAX) fail('groupAckInvalid', { message: `limit must be an integer from 1 to ${READERS_PAGE_MAX}` });
+    const keyText = text('key');
+    if (keyText !== undefined && !/^\d{1,9}$/.test(keyText)) fail('groupAckInvalid', { message: 'key is not a key of this list' });
+    const offset = keyText === undefined ? 0 : Number(keyText);
+    const { readers, total } = await this.rows.groupReaders(row.id, offset, limit);
+    const isLast = offset + readers.length >= total;
+    return { msgId: row.id, readers, total, isLast, nextKey: isLast ? '' : String(offset + readers.length), timestamp: this.now() };
   }
 
   // ---- writing signals ----

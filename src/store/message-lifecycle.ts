@@ -30,6 +30,32 @@ export class MessageLifecycleRepository {
     });
   }
 
+  /** Records that `username` read a group message; answers how many have read it. */
+  async groupRead(messageId: string, username: string, at: number): Promise<number> {
+    await this.db
+      .insertInto('group_read_acks')
+      .values({ message_id: messageId, username, timestamp: at })
+      .onConflict((oc) => oc.columns(['message_id', 'username']).doNothing())
+      .execute();
+    const row = await this.db.selectFrom('group_read_acks').select((eb) => eb.fn.countAll().as('n')).where('message_id', '=', messageId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Who read a group message, in the order they read it (a page of them). */
+  async groupReaders(messageId: string, offset: number, limit: number): Promise<{ readers: string[]; total: number }> {
+    const readers = await this.db
+      .selectFrom('group_read_acks')
+      .select('username')
+      .where('message_id', '=', messageId)
+      .orderBy('timestamp', 'asc')
+      .orderBy('username', 'asc')
+      .offset(offset)
+      .limit(limit)
+      .execute();
+    const row = await this.db.selectFrom('group_read_acks').select((eb) => eb.fn.countAll().as('n')).where('message_id', '=', messageId).executeTakeFirst();
+    return { readers: readers.map((r) => r.username), total: Number(row?.n ?? 0) };
+  }
+
   /**
    * Replaces the body (and ext) of a message if it has been edited `expectedCount` times so far
    * (a concurrent edit makes this answer undefined); answers the new edit count.

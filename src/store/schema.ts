@@ -168,6 +168,13 @@ export interface RoamingRemovedTable {
   message_id: string;
 }
 
+/** Who read a group message (migration 013). */
+export interface GroupReadAcksTable {
+  message_id: string;
+  username: string;
+  timestamp: number;
+}
+
 export interface ConversationLogTable {
   app_uuid: string;
   conversation: string;
@@ -277,6 +284,7 @@ export interface Database {
   conversation_log: ConversationLogTable;
   conversation_cutoffs: ConversationCutoffsTable;
   roaming_removed: RoamingRemovedTable;
+  group_read_acks: GroupReadAcksTable;
   devices: DevicesTable;
   device_positions: DevicePositionsTable;
 }

@@ -220,4 +220,24 @@ describe.each(databases)('message recall and edit (%s)', (kind) => {
       expect(Number(row.edit_count)).toBe(0);
     });
   });
+
+  describe('GET /chatgroups/{id}/acks/{msg_id}', () => {
+    it('answers the readers (none yet); unknown or other groups’ messages → 404; bad paging → 400', async () => {
+      const [owner, m] = await t.makeUsers('ga_o', 'ga_m');
+      const group = await t.createGroup(owner, [m]);
+      const other = await t.createGroup(owner, [m]);
+      const id = await sendText(owner, group, 'ga hi', 'chatgroups');
+      const res = await t.api('GET', `/chatgroups/${group}/acks/${id}?limit=500&key=undefined`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.data).toEqual({ ackmid: id, is_last: true, next_key: '', timestamp: expect.any(Number), total: 0, userlist: [] });
+      const missing = 'message 999999999999999999 is not a message of this group';
+      expectError(await t.api('GET', `/chatgroups/${group}/acks/999999999999999999`), 404, 'resource_not_found', missing);
+      expectError(await t.api('GET', `/chatgroups/${other}/acks/${id}`), 404, 'resource_not_found', `message ${id} is not a message of this group`);
+      expectError(await t.api('GET', `/chatgroups/${group}/acks/${id}?limit=0`), 400, 'illegal_argument', 'limit must be an integer from 1 to 500');
+      expectError(await t.api('GET', `/chatgroups/${group}/acks/${id}?limit=501`), 400, 'illegal_argument', 'limit must be an integer from 1 to 500');
+      expectError(await t.api('GET', `/chatgroups/${group}/acks/${id}?key=x`), 400, 'illegal_argument', 'key is not a key of this list');
+      // A member may ask; the user token of someone outside the group may not.
+      expect((await t.request('GET', `/acme/chat/chatgroups/${group}/acks/${id}`, { token: await t.userToken(m) })).status).toBe(200);
+    });
+  });
 });

@@ -191,15 +191,27 @@ describe.each(databases)('SDK message lifecycle (%s)', (kind) => {
       expect(await back.waitFor('onReadMessage', (r) => r.mid === sent.serverMsgId, 'the read ack')).toMatchObject({ from: b, to: a });
     });
 
-    it('a group read ack reaches the message’s sender', async () => {
-      const [owner, m1] = await s.t.makeUsers('ackg_o', 'ackg_m');
-      const group = await s.t.createGroup(owner, [m1]);
+    it('a group read ack reaches the message’s sender with the number of readers; getGroupMsgReadUser lists them', async () => {
+      const [owner, m1, m2, outsider] = await s.t.makeUsers('ackg_o', 'ackg_m', 'ackg_n', 'ackg_x');
+      const group = await s.t.createGroup(owner, [m1, m2]);
       const ownerSdk = await s.login(owner);
-      const member = await s.login(m1);
+      const first = await s.login(m1);
+      const second = await s.login(m2);
       const sent = await ownerSdk.send({ type: 'txt', chatType: 'groupChat', to: group, msg: 'ackg hi', msgConfig: { allowGroupAck: true } });
-      await member.message('ackg hi');
-      await member.send({ type: 'read', chatType: 'groupChat', to: group, id: sent.serverMsgId });
-      expect(await ownerSdk.waitFor('onReadMessage', (r) => r.mid === sent.serverMsgId, 'the group read ack')).toMatchObject({ from: m1, to: group });
+      await first.message('ackg hi');
+      await second.message('ackg hi');
+      await first.send({ type: 'read', chatType: 'groupChat', to: group, id: sent.serverMsgId });
+      expect(await ownerSdk.waitFor('onReadMessage', (r) => r.mid === sent.serverMsgId, 'the first group read ack')).toMatchObject({ from: m1, to: group, groupReadCount: 1 });
+      await second.send({ type: 'read', chatType: 'groupChat', to: group, id: sent.serverMsgId });
+      expect(await ownerSdk.waitFor('onReadMessage', (r) => r.mid === sent.serverMsgId && r.from === m2, 'the second')).toMatchObject({ groupReadCount: 2 });
+      // Reading twice counts once.
+      await first.send({ type: 'read', chatType: 'groupChat', to: group, id: sent.serverMsgId });
+      expect(await ownerSdk.waitFor('onReadMessage', (r) => r.mid === sent.serverMsgId && r.from === m1, 'the repeat')).toMatchObject({ groupReadCount: 2 });
+
+      const readers = await ownerSdk.call('getGroupMsgReadUser', { groupId: group, msgId: sent.serverMsgId });
+      expect(readers.data).toMatchObject({ ackmid: sent.serverMsgId, total: 2, is_last: true, userlist: [m1, m2] });
+      const stranger = await s.login(outsider);
+      expect(await rejection(stranger.call('getGroupMsgReadUser', { groupId: group, msgId: sent.serverMsgId }))).toMatchObject({ type: 602 });
     });
   });
 });

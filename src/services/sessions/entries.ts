@@ -36,7 +36,7 @@ export type MessageSignal =
   /** The message was recalled by `from` (a user, or `admin` for the app). */
   | { kind: 'recall'; id: string; chat_type: ChatType; from: string; to: string; msg_id: string; ext?: string }
   /** `from` read / received the message `msg_id` of the peer `to` (READ_ACK / DELIVER_ACK). */
-  | { kind: 'read' | 'delivered'; id: string; chat_type: ChatType; from: string; to: string; msg_id: string; content?: string }
+  | { kind: 'read' | 'delivered'; id: string; chat_type: ChatType; from: string; to: string; msg_id: string; content?: string; readers?: number }
   /** `from` read the whole 1:1 conversation with `to` (CHANNEL_ACK). */
   | { kind: 'channel'; id: string; chat_type: ChatType; from: string; to: string }
   /** The message was edited: its new content, as it is now. */

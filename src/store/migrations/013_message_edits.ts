@@ -6,7 +6,8 @@
 // Also what a user removed from their own view (the SDK's deleteConversation, DELETE
 // /users/{u}/user_channel): per user and conversation, the conversation is listed only with
 // messages after `hidden_before`, and its history (roaming) holds only messages after
-// `roam_before`; and single messages a user removed from their history (removeHistoryMessages).
+// `roam_before`; single messages a user removed from their history (removeHistoryMessages); and
+// who read a group message (group read acks: the SDK's groupReadCount, getGroupMsgReadUser).
 import type { Kysely } from 'kysely';
 import type { Dialect } from './dialect.js';
 
@@ -33,6 +34,13 @@ export function messageEdits(_dialect: Dialect) {
         .addColumn('username', 'varchar(64)', (c) => c.notNull())
         .addColumn('message_id', 'varchar(24)', (c) => c.notNull().references('messages.id').onDelete('cascade'))
         .addPrimaryKeyConstraint('roaming_removed_pk', ['app_uuid', 'username', 'message_id'])
+        .execute();
+      await db.schema
+        .createTable('group_read_acks')
+        .addColumn('message_id', 'varchar(24)', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('username', 'varchar(64)', (c) => c.notNull())
+        .addColumn('timestamp', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('group_read_acks_pk', ['message_id', 'username'])
         .execute();
     },
   };
