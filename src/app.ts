@@ -30,6 +30,13 @@ import { chatroomsModerationRoutes } from './api/chatrooms/moderation.js';
 import { chatroomSuperAdminRoutes } from './api/chatrooms/super-admins.js';
 import { messagesRoutes } from './api/messages/routes.js';
 import { chatmessagesRoutes } from './api/chatmessages/routes.js';
+import { messageRecallRoutes } from './api/messages/recall.js';
+import { messageRewriteRoutes } from './api/messages/rewrite.js';
+import { messageRoamingRoutes } from './api/users/messageroaming.js';
+import { userRoutes } from './api/user/routes.js';
+import { sdkConversationsRoutes } from './api/sdk/conversations.js';
+import { sdkRoamingRoutes } from './api/sdk/roaming.js';
+import { groupAcksRoutes } from './api/chatgroups/acks.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
@@ -145,6 +152,13 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
       await api.register(chatroomSuperAdminRoutes, { services });
       await api.register(messagesRoutes, { services });
       await api.register(chatmessagesRoutes, { services });
+      await api.register(messageRecallRoutes, { services });
+      await api.register(messageRewriteRoutes, { services });
+      await api.register(messageRoamingRoutes, { services });
+      await api.register(userRoutes, { services });
+      await api.register(sdkConversationsRoutes, { services });
+      await api.register(sdkRoamingRoutes, { services });
+      await api.register(groupAcksRoutes, { services });
       await api.register(chatfilesRoutes, { services });
       await api.register(wsRoutes, { services });
     },

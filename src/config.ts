@@ -142,6 +142,11 @@ export interface Config {
    * until deleted. Later downloads answer 404 file_expired, and the bytes are removed.
    */
   attachmentTtl?: number;
+  /**
+   * How long after sending a message may be recalled, in seconds (message_recall.md: 2 minutes by
+   * default, at most 7 days).
+   */
+  recallSeconds: number;
   limits: Limits;
 }
 
@@ -181,6 +186,7 @@ const settings = {
   shareFilesPerGroup: { env: 'QUNLIAO_SHARE_FILES_PER_GROUP', flag: 'share-files-per-group' },
   attachmentBytes: { env: 'QUNLIAO_ATTACHMENT_BYTES', flag: 'attachment-bytes' },
   attachmentTtl: { env: 'QUNLIAO_ATTACHMENT_TTL', flag: 'attachment-ttl' },
+  recallSeconds: { env: 'QUNLIAO_RECALL_SECONDS', flag: 'recall-seconds' },
   threadsPerApp: { env: 'QUNLIAO_THREADS_PER_APP', flag: 'threads-per-app' },
   threadsPerUser: { env: 'QUNLIAO_THREADS_PER_USER', flag: 'threads-per-user' },
   chatroomsPerUser: { env: 'QUNLIAO_CHATROOMS_PER_USER', flag: 'chatrooms-per-user' },
@@ -199,6 +205,7 @@ export const defaults = {
   sqliteSync: 'full',
   scryptCost: 16384,
   defaultTokenTtl: 60 * 24 * 3600,
+  recallSeconds: 120,
   s3Region: 'us-east-1',
 } as const;
 
@@ -367,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     sqliteSync: value('sqliteSync', defaults.sqliteSync as SqliteSync, (k, raw) => oneOf(k, raw, ['full', 'normal'] as const)),
     scryptCost,
     defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
+    recallSeconds: value('recallSeconds', defaults.recallSeconds as number, (k, raw) => integer(k, raw, 1, 7 * 24 * 3600)),
     ...value('attachmentTtl', {} as { attachmentTtl?: number }, (k, raw) => ({ attachmentTtl: integer(k, raw, 1, 100 * 365 * 24 * 3600) })),
     limits: {
       ...defaultLimits,

@@ -45,6 +45,16 @@ export const access: Record<string, Access> = {
   'GET /users/:username': 'self',
   'GET /users/:username/joined_chatrooms': 'self',
   'GET /users/:username/joined_chatgroups': 'self',
+  // ---- the SDK's history and conversations (REST.md "Messages"; Self) ----
+  'POST /users/:username/messageroaming': 'self',
+  'DELETE /users/:username/user_channel': 'self',
+  'DELETE /user/:username/user_channel': 'self',
+  'GET /sdk/user/:username/user_channels/list': 'self',
+  'DELETE /sdk/message/roaming/chat/user/:username': 'self',
+  'DELETE /sdk/message/roaming/group/user/:username': 'self',
+  'DELETE /sdk/message/roaming/chat/user/:username/time': 'self',
+  'DELETE /sdk/message/roaming/group/user/:username/time': 'self',
+  'POST /sdk/message/roaming/user/:username/delete/all': 'self',
 
   // ---- groups ----
   'POST /chatgroups': 'user',
@@ -61,6 +71,7 @@ export const access: Record<string, Access> = {
   'POST /chatgroups/:group_id/invite': member,
   'POST /chatgroups/:group_id/invite_verify': 'user',
   'GET /chatgroups/:group_id/users': member,
+  'GET /chatgroups/:group_id/acks/:msg_id': member,
   'DELETE /chatgroups/:group_id/users/:username': admin,
   'GET /chatgroups/:group_id/admin': member,
   'POST /chatgroups/:group_id/admin': owner,

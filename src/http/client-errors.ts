@@ -39,6 +39,11 @@ export const JSON_WS_ERRORS: Record<ClientRefusalReason, (detail: string) => Jso
   invalid_message: json(500, 'message_invalid', (what) => `invalid message: ${what}`),
   message_too_large: json(500, 'message_invalid', () => 'message is too large'),
   // Not reachable over /ws (it has no chatroom join, recall or edit); listed for completeness.
+  message_not_found: json(500, 'message_invalid', (id) => `message ${id} does not exist`),
+  recall_too_late: json(504, 'message_recall_time_limit', () => 'exceed recall time limit'),
+  not_your_message: json(603, 'user_permission_denied', () => 'you may only change your own messages'),
+  edit_format: json(500, 'message_invalid', () => 'only text and custom messages can be edited, to the same type'),
+  edit_limit: json(50, 'max_limit', () => 'the message has reached its edit limit'),
   chatroom_full: json(704, 'chatroom_members_full', () => 'the chatroom is full'),
   chatroom_blocked: json(210, 'user_permission_denied', () => 'you are blocked in this chatroom'),
   too_many_chatrooms: json(50, 'max_limit', () => 'you have joined too many chatrooms'),
@@ -79,8 +84,13 @@ export const MSYNC_ERRORS: Record<ClientRefusalReason, (detail: string) => Msync
   chatroom_blocked: fail((name) => `can not join this group, ${name} is in the blacklist`), // 603
   too_many_chatrooms: fail((name) => `user ${name} has joined too many chatrooms`), // 50
   owner_cannot_leave: fail(() => 'forbidden operation on chatroom owner'), // 503
-  // 505 for recall and edit; anything else 503.
-  unsupported: fail((what) => (what === 'recall' ? 'message recall disabled' : what === 'edit' ? 'Sorry, edit is not available' : `${what} is not supported`)),
+  // Recall and edit: texts the SDK matches (its recall and edit rows of PROTOCOL.md §5).
+  message_not_found: fail(() => 'Sorry, message does not exist'), // 1302
+  recall_too_late: fail(() => 'exceed recall time limit'), // 504
+  not_your_message: fail(() => 'Sorry, You do not have permission'), // 603
+  edit_format: fail(() => 'Sorry, format is incorrect'), // 1303
+  edit_limit: fail(() => 'Sorry, edit limit reached'), // 50
+  unsupported: fail((what) => `${what} is not supported`), // 503
 };
 
 export function jsonWsError(refusal: ClientRefusal): JsonClientError {

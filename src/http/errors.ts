@@ -240,6 +240,27 @@ export const catalog: Record<ErrorCode, CatalogEntry> = {
   // qunliao: the hosted file store answers its own 403 for a bad or expired link.
   historyLinkInvalid: entry(403, 'forbidden_op', 'ForbiddenOpException', 'the history download link is invalid or has expired'),
   legacyTargetTypeInvalid: entry(400, 'illegal_argument', ILLEGAL, "target_type can only be 'users' or 'chatgroups' or 'chatrooms'"),
+  // Recall (message_recall.md): refusals of the message itself answer 200 with `recalled` saying
+  // why (message-lifecycle.ts); these are requests that are not a recall at all. qunliao: the
+  // page documents no error body for them.
+  recallInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  // Edit (message_modify_text_custom.md, its error table: exceptions and texts as documented).
+  rewriteInvalidId: entry(400, 'message_rewrite_error', 'InvalidMessageIdException', 'The provided message ID is not a valid number.'),
+  // qunliao: a body the page's table has no row for (no new_msg, wrong types).
+  rewriteInvalid: entry(400, 'message_rewrite_error', 'InvalidRequestBodyException', (p) => String(p.message)),
+  rewriteUnsupportedType: entry(400, 'message_rewrite_error', 'UnsupportedMessageTypeException', 'The message is of a type that is currently not supported for modification.'),
+  rewriteNotAuthorized: entry(401, 'message_rewrite_error', 'RewriteMessageNotAuthorizedException', 'You are not authorized to edit this message.'),
+  rewriteLimit: entry(403, 'message_rewrite_error', 'EditLimitExceededException', 'The message has reached its edit limit and cannot be modified further.'),
+  rewriteNotFound: entry(404, 'message_rewrite_error', 'MessageUnavailableException', 'The message is unavailable or has expired.'),
+  // The group read-ack list (the SDK's getGroupMsgReadUser; qunliao: no page documents its errors).
+  groupAckMessageNotFound: entry(404, 'resource_not_found', GROUP_NOT_FOUND, (p) => `message ${p.id} is not a message of this group`),
+  groupAckInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  // The client SDK's history and conversation calls (client-protocol REST.md): qunliao, the pages
+  // document no error bodies; the texts are ones the web SDK maps (404 "do not find this group" →
+  // 605 / 705, 403 "are not members of this group" → 602 / 702).
+  roamingInvalid: entry(400, 'illegal_argument', ILLEGAL, (p) => String(p.message)),
+  roamingRoomNotFound: entry(404, 'service_resource_not_found', GROUP_NOT_FOUND, (p) => `do not find this group: ${p.id}`),
+  roamingNotMember: entry(403, 'forbidden_op', GROUP_FORBIDDEN, (p) => `users [${p.username}] are not members of this group: ${p.id}`),
   groupDetailsTooMany: entry(400, 'invalid_parameter', GROUP_INVALID, (p) => `group ids size is more than max limit : ${p.max}`),
   // qunliao: a plain GET of a WebSocket endpoint (`/ws`, `/websocket`); docs/realtime.md, docs/client-sdk.md.
   websocketRequired: entry(400, 'illegal_argument', ILLEGAL, 'this endpoint only accepts WebSocket connections (Connection: Upgrade, Upgrade: websocket)'),

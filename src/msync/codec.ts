@@ -3,9 +3,9 @@
 // or a refusal, never an exception of protobufjs reaching the endpoint.
 import type { ClientSend } from '../services/messages.js';
 import type { ConversationView } from '../services/sessions/conversations.js';
-import type { DeliveredMessage, LogEntry } from '../services/sessions/entries.js';
+import type { DeliveredMessage, LogEntry, MessageEdit, MessageSignal } from '../services/sessions/entries.js';
 import type { MsyncStatus } from '../http/client-errors.js';
-import { BodyType, Command, CONFERENCE_DOMAIN, ContentType, DOMAIN, ErrorCode, NameSpace, pb, StatisticsOperation, ValueType } from './schema.js';
+import { BodyType, Command, CONFERENCE_DOMAIN, ContentType, DOMAIN, EditScope, ErrorCode, NameSpace, pb, StatisticsOperation, ValueType } from './schema.js';
 
 /** The resource of the queue that carries a user's own notices (room events to them as a person). */
 export const NOTICES_RESOURCE = 'notices';
@@ -40,6 +40,8 @@ export interface InboundMeta {
   ns: number;
   payload: Uint8Array;
   routeOnline: boolean;
+  /** Meta.ext (a recall's `recallMessageExtensionInfo`). */
+  ext?: unknown;
 }
 
 type Obj = Record<string, unknown>;
@@ -97,6 +99,7 @@ export function decodeFrame(bytes: Uint8Array): Inbound {
           ns: has(m, 'ns') ? Number(m.ns) : NameSpace.STATISTIC,
           payload: (m.payload as Uint8Array | undefined) ?? new Uint8Array(),
           routeOnline: Number(m.routetype) === 1,
+          ext: m.ext,
         };
       }
       if (has(ul, 'key')) out.key = u64(ul.key);
@@ -260,9 +263,12 @@ export function bodyOf(content: Obj | undefined): { type: string; body: Obj } | 
 
 export type InboundChat =
   | { kind: 'send'; send: ClientSend }
-  /** Read, delivery and channel acks: acknowledged, not relayed. */
-  | { kind: 'receipt' }
-  | { kind: 'unsupported'; what: 'recall' | 'edit' };
+  /** Read, delivery and channel acks (PROTOCOL.md §5): passed on to the peer. */
+  | { kind: 'receipt'; receipt: 'read' | 'delivered' | 'channel'; to: string; room: boolean; msgId?: string; content?: string }
+  /** RECALL of the message `msgId` (the SDK's recallMessage). */
+  | { kind: 'recall'; to: string; room: boolean; msgId: string; ext: string }
+  /** EDIT of the message `msgId` (the SDK's modifyMessage): the new content, and ext when the scope has it. */
+  | { kind: 'edit'; to: string; room: boolean; msgId: string; type?: string; body?: Obj; ext?: Obj };
 
 const CHAT_TYPE: Partial<Record<number, string>> = {
   [BodyType.CHAT]: 'chat',
@@ -271,16 +277,27 @@ const CHAT_TYPE: Partial<Record<number, string>> = {
   [BodyType.CHATROOM]: 'chatroom',
 };
 
+const RECEIPT: Partial<Record<number, 'read' | 'delivered' | 'channel'>> = {
+  [BodyType.READ_ACK]: 'read',
+  [BodyType.DELIVER_ACK]: 'delivered',
+  [BodyType.CHANNEL_ACK]: 'channel',
+};
+
 /** A CHAT meta the client sent -> what to do with it. */
 export function decodeChat(meta: InboundMeta): InboundChat {
   const body = decode('MessageBody', meta.payload, 'message body');
   const type = has(body, 'type') ? Number(body.type) : BodyType.NORMAL;
-  if (type === BodyType.READ_ACK || type === BodyType.DELIVER_ACK || type === BodyType.CHANNEL_ACK) return { kind: 'receipt' };
-  if (type === BodyType.RECALL) return { kind: 'unsupported', what: 'recall' };
-  if (type === BodyType.EDIT) return { kind: 'unsupported', what: 'edit' };
+  const to = meta.to?.name || jid(body.to)?.name || '';
+  const room = meta.to?.domain === CONFERENCE_DOMAIN;
+  const receipt = RECEIPT[type];
+  if (receipt) return { kind: 'receipt', receipt, to, room, msgId: u64(body.ackMessageId), content: str(body, 'ackContent') || undefined };
+  if (type === BodyType.RECALL) return { kind: 'recall', to, room, msgId: u64(body.ackMessageId) ?? '', ext: str(extOf(meta.ext), 'recallMessageExtensionInfo') };
   const contents = Array.isArray(body.contents) ? (body.contents as Obj[]) : [];
   const content = bodyOf(contents[0]);
-  const to = meta.to?.name || jid(body.to)?.name;
+  if (type === BodyType.EDIT) {
+    const withExt = Number(body.editScope) === EditScope.BODY_AND_EXT;
+    return { kind: 'edit', to, room, msgId: u64(body.editMessageId) ?? '', type: content?.type, body: content?.body, ext: withExt ? extOf(body.ext) : undefined };
+  }
   return {
     kind: 'send',
     send: {
@@ -425,25 +442,94 @@ export function queueOf(view: ConversationView, appKey: string, self: string): J
 
 const BODY_TYPE: Record<string, number> = { chat: BodyType.CHAT, groupchat: BodyType.GROUPCHAT, chatroom: BodyType.CHATROOM };
 
+/** The SDK's names of the chat types in `edit_msg` (its `Ye` table: "chat:user" → singleChat…). */
+const EDIT_CHAT_TYPE: Record<string, string> = { chat: 'chat:user', groupchat: 'chat:group', chatroom: 'chat:room' };
+
+/** MessageBody.meta of an edited message: what the SDK turns into `modifiedInfo`. */
+function editMeta(m: DeliveredMessage, edit: MessageEdit): string {
+  return JSON.stringify({
+    edit_msg: { count: edit.count, operator: edit.by, edit_time: edit.at, sender: m.from, send_time: m.timestamp, chat_type: EDIT_CHAT_TYPE[m.chat_type] ?? 'chat:user' },
+  });
+}
+
+function jids(appKey: string, from: string, to: string, room: boolean, fromResource: string | null): { from: Jid; to: Jid } {
+  const fromJid: Jid = { appKey, name: from, domain: DOMAIN };
+  if (fromResource) fromJid.clientResource = fromResource;
+  return { from: fromJid, to: { appKey, name: to, domain: room ? CONFERENCE_DOMAIN : DOMAIN } };
+}
+
 export function messageMeta(m: DeliveredMessage, fromResource: string | null, appKey: string): Obj {
   const room = m.chat_type !== 'chat';
-  const body = {
+  const body: Obj = {
     type: BODY_TYPE[m.chat_type] ?? BodyType.CHAT,
     from: { name: m.from },
     to: { name: m.to },
     contents: [contentOf(m.type, m.body)],
     ext: keyValuesOf(m.ext),
   };
-  const from: Jid = { appKey, name: m.from, domain: DOMAIN };
-  if (fromResource) from.clientResource = fromResource;
+  if (m.edit) body.meta = editMeta(m, m.edit);
   return {
     id: m.id,
-    from,
-    to: { appKey, name: m.to, domain: room ? CONFERENCE_DOMAIN : DOMAIN },
+    ...jids(appKey, m.from, m.to, room, fromResource),
     timestamp: m.timestamp,
     ns: NameSpace.CHAT,
     payload: pb.MessageBody.encode(pb.MessageBody.fromObject(body)).finish(),
   };
+}
+
+const SIGNAL_TYPE: Record<MessageSignal['kind'], number> = {
+  recall: BodyType.RECALL,
+  read: BodyType.READ_ACK,
+  delivered: BodyType.DELIVER_ACK,
+  channel: BodyType.CHANNEL_ACK,
+  edit: BodyType.EDIT,
+};
+
+/**
+ * A message signal as the SDK receives it (its `st`, PROTOCOL.md §6): a CHAT meta whose body type
+ * says what it is — RECALL → onRecallMessage, READ_ACK → onReadMessage, DELIVER_ACK →
+ * onDeliveredMessage, CHANNEL_ACK → onChannelMessage (each with `mid` = ackMessageId), EDIT →
+ * onModifiedMessage (the message as it is now, its id = editMessageId, its sender and time from
+ * `edit_msg`).
+ */
+export function signalMeta(signal: MessageSignal, timestamp: number, fromResource: string | null, appKey: string): Obj {
+  const body: Obj = { type: SIGNAL_TYPE[signal.kind], from: { name: signal.from }, to: { name: signal.to } };
+  const meta: Obj = { id: signal.id, ...jids(appKey, signal.from, signal.to, signal.chat_type !== 'chat', fromResource), timestamp, ns: NameSpace.CHAT };
+  switch (signal.kind) {
+    case 'recall':
+      body.ackMessageId = signal.msg_id;
+      if (signal.ext) meta.ext = keyValuesOf({ recallMessageExtensionInfo: signal.ext });
+      break;
+    case 'read':
+    case 'delivered':
+      body.ackMessageId = signal.msg_id;
+      if (signal.content) body.ackContent = signal.content;
+      // A group read ack: the SDK reads how many have read the message from the first ext entry.
+      if (signal.readers !== undefined) body.ext = [{ key: 'group_read_count', type: ValueType.JSON_STRING, stringValue: String(signal.readers) }];
+      break;
+    case 'channel':
+      break;
+    case 'edit': {
+      const m = signal.message;
+      body.contents = [contentOf(m.type, m.body)];
+      body.ext = keyValuesOf(m.ext);
+      body.editMessageId = signal.msg_id;
+      body.editScope = signal.scope === 'body_and_ext' ? EditScope.BODY_AND_EXT : EditScope.BODY;
+      if (m.edit) body.meta = editMeta(m, m.edit);
+      break;
+    }
+  }
+  meta.payload = pb.MessageBody.encode(pb.MessageBody.fromObject(body)).finish();
+  return meta;
+}
+
+/**
+ * The NOTIFY meta riding on the ack of an edit: the SDK reads `edit_msg` from it for the
+ * `modifiedInfo` it resolves modifyMessage with. JSON as bytes (compact: the SDK's decoder breaks
+ * on bytes below 0x10).
+ */
+export function editAckMeta(m: DeliveredMessage, edit: MessageEdit, id: string): Obj {
+  return { id, ns: NameSpace.NOTIFY, timestamp: edit.at, payload: Buffer.from(editMeta(m, edit)) };
 }
 
 /** Metas already built: a live entry is one object shared by every session it reached. */
@@ -453,7 +539,13 @@ const metaCache = new WeakMap<LogEntry, Obj>();
 export function entryMeta(entry: LogEntry, appKey: string, eventMeta: (entry: LogEntry) => Obj | undefined): Obj | undefined {
   const cached = metaCache.get(entry);
   if (cached) return cached;
-  const meta = entry.message ? messageMeta(entry.message, entry.fromResource, appKey) : entry.event ? eventMeta(entry) : undefined;
+  const meta = entry.message
+    ? messageMeta(entry.message, entry.fromResource, appKey)
+    : entry.signal
+      ? signalMeta(entry.signal, entry.timestamp, entry.fromResource, appKey)
+      : entry.event
+        ? eventMeta(entry)
+        : undefined;
   if (meta) metaCache.set(entry, meta);
   return meta;
 }

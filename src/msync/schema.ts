@@ -176,6 +176,7 @@ message MessageBody {
   optional string ackContent = 8;
   optional string meta = 9;
   optional uint64 editMessageId = 11;
+  optional EditScope editScope = 12;
   message Content {
     optional Type type = 1;
     optional string text = 2;
@@ -225,6 +226,10 @@ message MessageBody {
     RECALL = 6;
     CHANNEL_ACK = 7;
     EDIT = 8;
+  }
+  enum EditScope {
+    BODY = 1;
+    BODY_AND_EXT = 2;
   }
   message MessageConfig {
     optional bool allowGroupAck = 1;
@@ -349,6 +354,7 @@ export const ErrorCode = {
 } as const;
 export const NameSpace = { STATISTIC: 0, CHAT: 1, MUC: 2, ROSTER: 3, CONFERENCE: 4, NOTIFY: 5 } as const;
 export const BodyType = { NORMAL: 0, CHAT: 1, GROUPCHAT: 2, CHATROOM: 3, READ_ACK: 4, DELIVER_ACK: 5, RECALL: 6, CHANNEL_ACK: 7, EDIT: 8 } as const;
+export const EditScope = { BODY: 1, BODY_AND_EXT: 2 } as const;
 export const ContentType = { TEXT: 0, IMAGE: 1, VIDEO: 2, LOCATION: 3, VOICE: 4, FILE: 5, COMMAND: 6, CUSTOM: 7, COMBINE: 8 } as const;
 export const ValueType = { BOOL: 1, INT: 2, UINT: 3, LLINT: 4, FLOAT: 5, DOUBLE: 6, STRING: 7, JSON_STRING: 8 } as const;
 export const MucOperation = {

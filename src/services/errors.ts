@@ -137,6 +137,20 @@ export type ErrorCode =
   | 'historyUnstored'
   | 'historyNotFound'
   | 'historyLinkInvalid'
+  // recall and edit (message-lifecycle.ts)
+  | 'recallInvalid'
+  | 'rewriteInvalidId'
+  | 'rewriteInvalid'
+  | 'rewriteUnsupportedType'
+  | 'rewriteNotAuthorized'
+  | 'rewriteLimit'
+  | 'rewriteNotFound'
+  | 'groupAckMessageNotFound'
+  | 'groupAckInvalid'
+  // the SDK's history and conversations (roaming.ts)
+  | 'roamingInvalid'
+  | 'roamingRoomNotFound'
+  | 'roamingNotMember'
   // announcement and shared files
   | 'announcementTooLong'
   | 'shareFilesFull'
@@ -217,7 +231,13 @@ export type ClientRefusalReason =
   | 'chatroom_blocked'
   | 'too_many_chatrooms'
   | 'owner_cannot_leave'
-  // what qunliao does not offer (recall, edit…)
+  // recall and edit (services/message-lifecycle.ts)
+  | 'message_not_found'
+  | 'recall_too_late'
+  | 'not_your_message'
+  | 'edit_format'
+  | 'edit_limit'
+  // what qunliao does not offer
   | 'unsupported';
 
 export class ClientRefusal extends Error {

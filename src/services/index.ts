@@ -14,6 +14,8 @@ import { ModerationService } from './moderation.js';
 import { MessagesService } from './messages.js';
 import { OfflineService } from './offline.js';
 import { HistoryService } from './history.js';
+import { MessageLifecycleService } from './message-lifecycle.js';
+import { RoamingService } from './roaming.js';
 import { AccessService } from './access.js';
 import { GroupRequestsService } from './group-requests.js';
 import { SuperAdminsService } from './super-admins.js';
@@ -44,6 +46,8 @@ export interface Services {
   messages: MessagesService;
   offline: OfflineService;
   history: HistoryService;
+  messageLifecycle: MessageLifecycleService;
+  roaming: RoamingService;
   sessions: SessionsService;
   chatroomPresence: ChatroomPresenceService;
   events: EventsService;
@@ -85,6 +89,15 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
   );
   const offline = new OfflineService(store.offline, store.users);
   const history = new HistoryService(store.history);
+  const messageLifecycle = new MessageLifecycleService(
+    store.messageLifecycle,
+    store.conversations,
+    store.users,
+    { group: store.groups, chatroom: store.chatrooms },
+    fanout,
+    config.recallSeconds * 1000,
+  );
+  const roaming = new RoamingService(store.roaming, { group: store.groups, chatroom: store.chatrooms });
   const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
@@ -113,6 +126,8 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     messages,
     offline,
     history,
+    messageLifecycle,
+    roaming,
     sessions,
     chatroomPresence,
     events,

@@ -16,6 +16,9 @@ export type LogRow = Selectable<ConversationLogTable> & {
   m_body: string | null;
   m_ext: string | null;
   m_timestamp: number | null;
+  m_edit_count: number | null;
+  m_edited_by: string | null;
+  m_edited_at: number | null;
 };
 
 export interface ConversationHead {
@@ -110,6 +113,9 @@ export class ConversationsRepository {
         'm.body as m_body',
         'm.ext as m_ext',
         'm.timestamp as m_timestamp',
+        'm.edit_count as m_edit_count',
+        'm.edited_by as m_edited_by',
+        'm.edited_at as m_edited_at',
       ])
       .where('l.app_uuid', '=', appUuid)
       .where('l.conversation', '=', conversation)

@@ -14,6 +14,8 @@ import { ChatfilesRepository } from './chatfiles.js';
 import { ConversationsRepository } from './conversations.js';
 import { OfflineRepository } from './offline.js';
 import { HistoryRepository } from './history.js';
+import { MessageLifecycleRepository } from './message-lifecycle.js';
+import { RoamingRepository } from './roaming.js';
 
 export interface Store {
   db: Db;
@@ -31,6 +33,8 @@ export interface Store {
   chatfiles: ChatfilesRepository;
   offline: OfflineRepository;
   history: HistoryRepository;
+  messageLifecycle: MessageLifecycleRepository;
+  roaming: RoamingRepository;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,8 @@ export async function openStore(config: DatabaseConfig): Promise<Store> {
     chatfiles: new ChatfilesRepository(db, dialect),
     offline: new OfflineRepository(db),
     history: new HistoryRepository(db),
+    messageLifecycle: new MessageLifecycleRepository(db),
+    roaming: new RoamingRepository(db),
     close: () => db.destroy(),
   };
 }

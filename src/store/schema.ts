@@ -134,6 +134,10 @@ export interface MessagesTable {
   /** JSON text. */
   ext: string;
   timestamp: number;
+  /** Edits so far (migration 013). */
+  edit_count: Generated<number>;
+  edited_by: string | null;
+  edited_at: number | null;
 }
 
 export type ConversationKind = 'chat' | 'group' | 'chatroom' | 'user';
@@ -146,6 +150,29 @@ export interface ConversationsTable {
   member_b: string | null;
   last_seq: number;
   last_timestamp: number;
+}
+
+/** What a user removed from their own view of a conversation (migration 013). */
+export interface ConversationCutoffsTable {
+  app_uuid: string;
+  username: string;
+  conversation: string;
+  hidden_before: Generated<number>;
+  roam_before: Generated<number>;
+}
+
+/** Messages a user removed from their own history (migration 013). */
+export interface RoamingRemovedTable {
+  app_uuid: string;
+  username: string;
+  message_id: string;
+}
+
+/** Who read a group message (migration 013). */
+export interface GroupReadAcksTable {
+  message_id: string;
+  username: string;
+  timestamp: number;
 }
 
 export interface ConversationLogTable {
@@ -255,6 +282,9 @@ export interface Database {
   chatfile_parts: ChatfilePartsTable;
   conversations: ConversationsTable;
   conversation_log: ConversationLogTable;
+  conversation_cutoffs: ConversationCutoffsTable;
+  roaming_removed: RoamingRemovedTable;
+  group_read_acks: GroupReadAcksTable;
   devices: DevicesTable;
   device_positions: DevicePositionsTable;
 }

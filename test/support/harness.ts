@@ -90,6 +90,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     sqliteSync: 'normal',
     scryptCost: 1024,
     defaultTokenTtl: 60 * 24 * 3600,
+    recallSeconds: 120,
     blobs: { kind: 'local' },
     limits: { ...defaultLimits },
     ...overrides,

@@ -43,6 +43,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env, [])).toThrow(key);
   });
 
+  it('reads the recall window: 120 s by default, 1 s to 7 days', () => {
+    expect(loadConfig({}, []).recallSeconds).toBe(120);
+    expect(loadConfig({ QUNLIAO_RECALL_SECONDS: '604800' }, []).recallSeconds).toBe(604800);
+    expect(loadConfig({ QUNLIAO_RECALL_SECONDS: '60' }, ['--recall-seconds', '30']).recallSeconds).toBe(30);
+    for (const bad of ['0', '604801', 'two', '1.5']) {
+      expect(() => loadConfig({ QUNLIAO_RECALL_SECONDS: bad }, []), bad).toThrow(/QUNLIAO_RECALL_SECONDS/);
+    }
+  });
+
   it('names the flag when a flag is wrong', () => {
     expect(() => loadConfig({}, ['--port', 'x'])).toThrow('--port');
     expect(() => loadConfig({}, ['--bogus'])).toThrow(ConfigError);

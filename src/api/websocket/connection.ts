@@ -21,6 +21,7 @@ import {
   decodeChat,
   decodeFrame,
   decodeMuc,
+  editAckMeta,
   entryMeta,
   FrameError,
   kickFrame,
@@ -263,10 +264,26 @@ export class MsyncConnection {
   private chat(meta: InboundMeta): Promise<void> {
     return this.ack(meta, async () => {
       const chat = decodeChat(meta);
-      if (chat.kind === 'unsupported') throw new ClientRefusal('unsupported', chat.what);
-      if (chat.kind === 'receipt') return ackFrame(meta.id, 'ok', Date.now(), nextMessageId(Date.now()));
-      const sent = await this.services.messages.sendFromClient(this.app!, { username: this.user!.username, origin: this.session!.origin }, chat.send);
-      return ackFrame(meta.id, 'ok', sent.timestamp, sent.id);
+      const sender = { username: this.user!.username, origin: this.session!.origin };
+      const lifecycle = this.services.messageLifecycle;
+      const now = Date.now();
+      switch (chat.kind) {
+        case 'receipt':
+          await lifecycle.receipt(this.app!, sender, chat);
+          return ackFrame(meta.id, 'ok', now, nextMessageId(now));
+        case 'recall':
+          await lifecycle.recallFromClient(this.app!, sender, chat);
+          return ackFrame(meta.id, 'ok', now, nextMessageId(now));
+        case 'edit': {
+          const { message, edit } = await lifecycle.editFromClient(this.app!, sender, chat);
+          // The edit's ack carries edit_msg, which the SDK resolves modifyMessage with (PROTOCOL.md §5).
+          return ackFrame(meta.id, 'ok', edit.at, message.id, [editAckMeta(message, edit, nextMessageId(edit.at))]);
+        }
+        case 'send': {
+          const sent = await this.services.messages.sendFromClient(this.app!, sender, chat.send);
+          return ackFrame(meta.id, 'ok', sent.timestamp, sent.id);
+        }
+      }
     });
   }
 

@@ -58,7 +58,9 @@ function frameOf(entry: LogEntry): string | undefined {
     ? JSON.stringify({ type: 'message', message: entry.message })
     : entry.event
       ? JSON.stringify({ type: 'event', event: entry.event })
-      : undefined;
+      : entry.signal
+        ? JSON.stringify({ type: 'signal', signal: entry.signal })
+        : undefined;
   if (frame !== undefined) frames.set(entry, frame);
   return frame;
 }

@@ -1,5 +1,6 @@
 // What a conversation log holds, as the session core and the codecs see it: messages and room
-// events, numbered per conversation. Entries are immutable once written, so a copy of one (in a
+// events, numbered per conversation. Entries are immutable once written (but for a recalled
+// message, whose entry is emptied, and an edited one, whose body changes), so a copy of one (in a
 // live notice, a session's buffer) is as good as the stored row.
 import type { LogRow } from '../../store/conversations.js';
 import type { ChatType } from '../../store/schema.js';
@@ -15,7 +16,31 @@ export interface DeliveredMessage {
   body: unknown;
   ext: unknown;
   timestamp: number;
+  /** Set once the message was edited (message-lifecycle.ts): what the SDK shows as modifiedInfo. */
+  edit?: MessageEdit;
 }
+
+export interface MessageEdit {
+  count: number;
+  /** Who edited it last. */
+  by: string;
+  /** When (ms). */
+  at: number;
+}
+
+/**
+ * What happened to a message, or what a client says about it (services/message-lifecycle.ts):
+ * written to the message's conversation like a message, for the devices of those it concerns.
+ */
+export type MessageSignal =
+  /** The message was recalled by `from` (a user, or `admin` for the app). */
+  | { kind: 'recall'; id: string; chat_type: ChatType; from: string; to: string; msg_id: string; ext?: string }
+  /** `from` read / received the message `msg_id` of the peer `to` (READ_ACK / DELIVER_ACK). */
+  | { kind: 'read' | 'delivered'; id: string; chat_type: ChatType; from: string; to: string; msg_id: string; content?: string; readers?: number }
+  /** `from` read the whole 1:1 conversation with `to` (CHANNEL_ACK). */
+  | { kind: 'channel'; id: string; chat_type: ChatType; from: string; to: string }
+  /** The message was edited: its new content, as it is now. */
+  | { kind: 'edit'; id: string; chat_type: ChatType; from: string; to: string; msg_id: string; message: DeliveredMessage; scope: 'body' | 'body_and_ext' };
 
 /**
  * A notification about a group or chatroom, as one recipient gets it (PROTOCOL.md §8): the codecs
@@ -100,6 +125,7 @@ export interface LogEntry {
   liveOnly: boolean;
   message?: DeliveredMessage;
   event?: RoomEvent;
+  signal?: MessageSignal;
 }
 
 export function entryFromRow(r: LogRow): LogEntry {
@@ -129,7 +155,15 @@ export function entryFromRow(r: LogRow): LogEntry {
       ext: JSON.parse(r.m_ext!),
       timestamp: Number(r.m_timestamp),
     };
+    if (r.m_edit_count !== null && Number(r.m_edit_count) > 0) {
+      entry.message.edit = { count: Number(r.m_edit_count), by: r.m_edited_by ?? '', at: Number(r.m_edited_at ?? 0) };
+    }
   }
-  if (r.event !== null) entry.event = JSON.parse(r.event) as RoomEvent;
+  // The event column holds a room event, or {"signal": …} for a message signal.
+  if (r.event !== null) {
+    const parsed = JSON.parse(r.event) as RoomEvent | { signal: MessageSignal };
+    if ('signal' in parsed) entry.signal = parsed.signal;
+    else entry.event = parsed;
+  }
   return entry;
 }

@@ -231,6 +231,8 @@ export class Session implements Listener {
   // ---- what the device may see ----
 
   private visible(e: LogEntry): boolean {
+    // An emptied entry (a recalled message, services/message-lifecycle.ts): nothing to give, passed over.
+    if (!e.message && !e.event && !e.signal) return false;
     if (e.fromResource !== null && e.from === this.username && (e.fromResource === this.origin || e.fromResource === ALL_DEVICES)) return false;
     if (e.audience !== null && !e.audience.includes(this.username)) return false;
     if (e.except?.includes(this.username)) return false;

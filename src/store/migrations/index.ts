@@ -13,6 +13,7 @@ import { clientRest } from './009_client_rest.js';
 import { tokenCutoff } from './010_token_cutoff.js';
 import { chatfiles } from './011_chatfiles.js';
 import { messageRecords } from './012_message_records.js';
+import { messageEdits } from './013_message_edits.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '010_token_cutoff': tokenCutoff(dialect),
         '011_chatfiles': chatfiles(dialect),
         '012_message_records': messageRecords(),
+        '013_message_edits': messageEdits(dialect),
       };
     },
   };

@@ -102,7 +102,9 @@ class NodeXMLHttpRequest {
   }
 
   #send(payload) {
-    const req = http.request(this.#url, { method: this.#method, headers: this.#headers }, (res) => {
+    // As a browser's XHR does: Node sends a DELETE's body with neither Content-Length nor chunking.
+    const headers = payload === undefined ? this.#headers : { ...this.#headers, 'Content-Length': Buffer.byteLength(payload) };
+    const req = http.request(this.#url, { method: this.#method, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
