@@ -4,6 +4,7 @@
 // documented error rows, bad timestamps and ids, and nothing stored for a refused request. Also the
 // history file of an hour of more than one page (1,000) of imported messages.
 import { gunzipSync } from 'node:zlib';
+import { pb } from '../../src/msync/schema.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databases, startApp, type Reply, type TestApp } from '../support/harness.js';
 import { expectError } from '../support/expect.js';
@@ -83,6 +84,13 @@ describe.each(databases)('message imports (%s)', (kind) => {
     // Made from the message's own time: older than any id made now.
     expect(BigInt(id) / 1_000_000n).toBe(BigInt(ts));
     expect(records.find((r) => r.msg_id === withId)).toMatchObject({ timestamp: ts + 1, payload: { bodies: [{ url: 'http://x/i.jpg', filename: 'i.jpg', type: 'img' }] } });
+    // In both users' history (the SDK's getHistoryMessages; ordered by id, and one id was given).
+    for (const [user, peer] of [[b, a], [a, b]] as const) {
+      const roam = await t.request('POST', `/acme/chat/users/${user}/messageroaming`, { token: await t.userToken(user), body: { queue: `${peer}@easemob.com`, pull_number: 50 } });
+      expect(roam.status, roam.text).toBe(200);
+      const ids = (roam.body.data.msgs as { msg: string }[]).map((m) => String((pb.Meta.decode(Buffer.from(m.msg, 'base64')).toJSON() as { id: string }).id));
+      expect(ids.sort()).toEqual([id, withId].sort());
+    }
     // The same id again → refused, nothing more stored.
     expectIllegal(await importOne('users', { from: a, target: b, type: 'txt', body: { msg: 'again' }, msg_id: '1234567890123456789', msg_timestamp: ts }), 'msg_id 1234567890123456789 already exists');
     expect((await historyOf(hourOf(ts))).filter((r) => r.msg_id === withId)).toHaveLength(1);
