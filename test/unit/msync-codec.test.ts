@@ -76,6 +76,7 @@ describe('decoding what the SDK sends', () => {
       ns: NameSpace.CHAT,
       payload: Buffer.from([1, 2]),
       routeOnline: true,
+      ext: [],
     });
   });
 
@@ -124,10 +125,21 @@ describe('decoding what the SDK sends', () => {
     expect(decodeChat(meta({ type: BodyType.CHATROOM, contents: [] }, '43'))).toMatchObject({
       send: { chatType: 'chatroom', to: '43', type: undefined, body: undefined },
     });
-    for (const type of [BodyType.READ_ACK, BodyType.DELIVER_ACK, BodyType.CHANNEL_ACK])
-      expect(decodeChat(meta({ type, ackMessageId: '9' }))).toEqual({ kind: 'receipt' });
-    expect(decodeChat(meta({ type: BodyType.RECALL, ackMessageId: '9' }))).toEqual({ kind: 'unsupported', what: 'recall' });
-    expect(decodeChat(meta({ type: BodyType.EDIT, editMessageId: '9' }))).toEqual({ kind: 'unsupported', what: 'edit' });
+    for (const [type, receipt] of [
+      [BodyType.READ_ACK, 'read'],
+      [BodyType.DELIVER_ACK, 'delivered'],
+      [BodyType.CHANNEL_ACK, 'channel'],
+    ] as const)
+      expect(decodeChat(meta({ type, ackMessageId: '9' }))).toEqual({ kind: 'receipt', receipt, to: 'bob', room: false, msgId: '9', content: undefined });
+    expect(decodeChat(meta({ type: BodyType.RECALL, ackMessageId: '9' }))).toMatchObject({ kind: 'recall', to: 'bob', room: false, msgId: '9' });
+    expect(decodeChat(meta({ type: BodyType.EDIT, editMessageId: '9', contents: [{ type: ContentType.TEXT, text: 'new' }] }))).toMatchObject({
+      kind: 'edit',
+      to: 'bob',
+      msgId: '9',
+      type: 'txt',
+      body: { msg: 'new' },
+      ext: undefined,
+    });
     expect(() => decodeChat({ ...meta({}), payload: Buffer.from([0xff]) })).toThrow(FrameError);
   });
 
