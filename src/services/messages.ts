@@ -4,7 +4,6 @@
 // conversation, a group or a chatroom. Connected devices of the recipients get a live notice;
 // the others read the log when they connect. Writing costs the same for a group of 2 as for a
 // group of 1,000 (the members are only read, to tell the connected ones).
-import { randomInt } from 'node:crypto';
 import type { Fanout } from '../coord/fanout.js';
 import type { ConversationHead, ConversationsRepository } from '../store/conversations.js';
 import type { GroupRow, GroupsRepository } from '../store/groups.js';
@@ -18,6 +17,7 @@ import { chatConversation, roomConversation, type RoomKind } from './sessions/co
 import { ALL_DEVICES } from './sessions/entries.js';
 import { connectedMembers } from './sessions/recipients.js';
 import type { DeliveredMessage, LogEntry } from './sessions/entries.js';
+import { nextMessageId } from './ids.js';
 
 export type { DeliveredMessage } from './sessions/entries.js';
 
@@ -47,14 +47,8 @@ export interface RoomAccess {
   moderation: ModerationService;
 }
 
-let lastMessageId = 0n;
-
-/** Numeric string ids, unique and increasing with time (ms × 10^6 + a counter, like the hosted 19-digit ids). */
-export function nextMessageId(now: number): string {
-  const candidate = BigInt(now) * 1_000_000n + BigInt(randomInt(0, 1000));
-  lastMessageId = candidate > lastMessageId ? candidate : lastMessageId + 1n;
-  return lastMessageId.toString();
-}
+// Message ids are made in ids.ts (unique across processes: a worker number in the low digits).
+export { nextMessageId };
 
 function validBody(type: MessageType, body: Record<string, unknown>): boolean {
   const str = (v: unknown) => typeof v === 'string';

@@ -136,7 +136,8 @@ export class Session implements Listener {
   start(init: () => Promise<void>): void {
     this.startedAt = Date.now();
     this.unsubscribe = this.deps.fanout.subscribe(this.app.uuid, this.username, this);
-    const ready = this.chain.then(init);
+    // Across processes the subscription takes a round trip to Redis: the backlog is read after it.
+    const ready = this.chain.then(() => this.deps.fanout.settled(this.app.uuid, this.username)).then(init);
     this.ready = ready;
     // Nothing else runs for a device that could not be recorded.
     this.chain = ready.catch(() => {
@@ -177,6 +178,30 @@ export class Session implements Listener {
   kick(reason: KickReason): void {
     if (this.closed) return;
     this.sink.kick(reason);
+  }
+
+  /**
+   * Live notices may have been missed (the fan-out lost Redis): forget what the session believed
+   * was the newest entry of each conversation and look at the logs as at the start — push mode
+   * sends what is new, pull mode announces it.
+   */
+  resync(): void {
+    if (this.closed) return;
+    void this.enqueue(async () => {
+      for (const cursor of this.cursors.values()) cursor.known = -1;
+      const views = new Map<string, ConversationView>();
+      for (const { view } of await this.waiting()) views.set(view.id, view);
+      // Chatrooms are not in the stored positions: those this session follows are looked at too.
+      for (const id of this.cursors.keys()) {
+        const view = viewOf(id, this.username);
+        if (view?.kind === 'chatroom' && !views.has(id) && (await this.anyVisible(view, this.cursors.get(id)!))) views.set(id, view);
+      }
+      for (const view of views.values()) {
+        if (this.closed) return;
+        if (this.sink.deliver) await this.pushConversation(view, await this.cursor(view));
+        else this.sink.notify!(view);
+      }
+    }, 'reading the logs again');
   }
 
   // ---- cursors ----

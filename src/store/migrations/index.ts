@@ -12,6 +12,7 @@ import { conversationLogs } from './008_conversation_logs.js';
 import { clientRest } from './009_client_rest.js';
 import { tokenCutoff } from './010_token_cutoff.js';
 import { chatfiles } from './011_chatfiles.js';
+import { workers } from './014_workers.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '009_client_rest': clientRest(dialect),
         '010_token_cutoff': tokenCutoff(dialect),
         '011_chatfiles': chatfiles(dialect),
+        '014_workers': workers(dialect),
       };
     },
   };
