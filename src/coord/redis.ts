@@ -94,6 +94,12 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.commands, this.subscriber].map((c) => c.quit().catch(() => c.disconnect())));
+    // QUIT waits for Redis; one that is away would keep it waiting (the subscriber queues commands).
+    await Promise.all(
+      [this.commands, this.subscriber].map(async (c) => {
+        if (c.status !== 'ready') return c.disconnect();
+        await c.quit().catch(() => c.disconnect());
+      }),
+    );
   }
 }

@@ -131,10 +131,27 @@ export interface ServerProcess {
   output: () => string;
 }
 
-/** `node dist/main.js` (built by the suite) with `env`, answered once it listens. */
+/**
+ * Where the cluster suites build the server: not dist/, which other suites build at the same time
+ * (`npm start`). Under node_modules, so that the built files find the dependencies.
+ */
+export const BUILD_DIR = path.join(ROOT, 'node_modules/.cache/qunliao-cluster');
+
+/** Builds the server into BUILD_DIR (as `npm run build` does into dist/). */
+export async function buildServer(): Promise<void> {
+  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`building the server failed:\n${out}`);
+}
+
+/** The built server (`node main.js`, see buildServer) with `env`, answered once it listens. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [path.join(BUILD_DIR, 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, QUNLIAO_PORT: String(port), QUNLIAO_HOST: '127.0.0.1', QUNLIAO_LOG_LEVEL: 'warn', QUNLIAO_SCRYPT_COST: '1024', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
