@@ -56,6 +56,7 @@ import {
   type SizedApp,
   type SizedCase,
 } from './common.js';
+import { runClusterCases } from './cluster.js';
 import { runMessageCases } from './messages.js';
 import { runMsyncCases } from './msync.js';
 import { ownerName, seedGroups, type SeedResult } from './seed-groups.js';
@@ -64,7 +65,7 @@ import { runWriteCases } from './writes.js';
 
 const LARGE_GROUPS = positiveInt('BENCH_LARGE_GROUPS', 1_000_000);
 const SMALL_GROUPS = 10;
-const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync'] as const;
+const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 /** BENCH_ONLY: a comma-separated subset of SECTIONS to run (default all), for quicker iterations. */
 const ONLY = new Set<Section>(
@@ -363,6 +364,7 @@ async function main(): Promise<number> {
     threads: runThreadCases,
     messages: runMessageCases,
     msync: runMsyncCases,
+    cluster: runClusterCases,
   };
   const done: Partial<Record<Section, { failed: boolean; json: unknown; print: () => void }>> = {};
   for (const section of SECTIONS) if (ONLY.has(section)) done[section] = await runners[section]();
@@ -384,7 +386,7 @@ async function main(): Promise<number> {
 
   // The baseline comparison's results and ratios stay at the top level, where they always were.
   const { results, ratios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown };
-  const report = { machine, results, ratios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json };
+  const report = { machine, results, ratios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json, cluster: done.cluster?.json };
   const resultsDir = path.join(ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
