@@ -50,6 +50,9 @@ export class RedisFanout implements Fanout {
   private heartbeat: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last message read: a notice to a room's members arrives once per member, the same text each time. */
+  private lastRaw: string | undefined;
+  private lastWire: Wire | undefined;
 
   constructor(
     private readonly link: RedisLink,
@@ -168,11 +171,17 @@ export class RedisFanout implements Fanout {
     const slot = this.slots.get(channel);
     if (!slot) return;
     let wire: Wire;
-    try {
-      wire = JSON.parse(raw) as Wire;
-    } catch (err) {
-      this.onError(err, 'reading a fan-out message');
-      return;
+    if (raw === this.lastRaw && this.lastWire) {
+      wire = this.lastWire;
+    } else {
+      try {
+        wire = JSON.parse(raw) as Wire;
+      } catch (err) {
+        this.onError(err, 'reading a fan-out message');
+        return;
+      }
+      this.lastRaw = raw;
+      this.lastWire = wire;
     }
     if (wire.o === this.process) return;
     if (wire.n) for (const listener of [...slot.listeners]) listener.notice(wire.n);
