@@ -36,9 +36,11 @@ export interface Fanout {
   publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number;
   /**
    * Settles once notices for the user published from now on reach a device that just subscribed
-   * (the Redis subscription is confirmed), so that its backlog read misses nothing.
+   * (the Redis subscription is confirmed), so that its backlog read misses nothing, and once
+   * another process has let the same device (`resource`) go, its positions stored, so that the
+   * device does not start from older ones (a device moving between processes).
    */
-  settled(appUuid: string, username: string): Promise<void>;
+  settled(appUuid: string, username: string, resource: string): Promise<void>;
   /** Whether the user has a device connected to this process. */
   isOnline(appUuid: string, username: string): boolean;
   /** Presence: the processes where the user has a connected device (this one's name alone in-process). */

@@ -10,6 +10,12 @@
 // of this process reading their logs: every few seconds while the subscriber is down, and once when
 // it is back (after its channels are subscribed again).
 //
+// A device (user and resource) moving to another process: each process holds a key per connected
+// device (`qunliao:device:{app uuid}:{username}:{resource}`), deleted only once the device's
+// positions are stored as it leaves. A process where the device connects waits (up to
+// HANDOVER_WAIT_MS) for another process's key to go before reading the positions, so that a
+// client reconnecting at once elsewhere does not get again what it already had.
+//
 // Presence: a sorted set per user (`qunliao:presence:{app uuid}:{username}`) of the processes with
 // a device of that user, each scored with the time its entry runs out. Every process refreshes its
 // entries on a heartbeat; the key expires with them, so a process killed with kill -9 leaves nothing
@@ -24,6 +30,10 @@ export const PRESENCE_TTL_MS = 30_000;
 export const DEGRADED_POLL_MS = 3_000;
 /** How long a connecting device waits for its channel's subscription before reading its backlog. */
 const SUBSCRIBE_WAIT_MS = 2_000;
+/** How long a connecting device waits for another process to let the same device go. */
+export const HANDOVER_WAIT_MS = 1_000;
+/** Deletes a device key only while it is still this process's. */
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 interface Wire {
   /** The publishing process. */
@@ -42,11 +52,14 @@ interface UserSlot {
 
 const channelOf = (app: string, user: string) => `qunliao:user:${app}:${user}`;
 const presenceOf = (app: string, user: string) => `qunliao:presence:${app}:${user}`;
+const deviceOf = (app: string, user: string, resource: string) => `qunliao:device:${app}:${user}:${resource}`;
 
 export class RedisFanout implements Fanout {
   /** This process, in presence entries and on what it publishes. */
   readonly process: string;
   private readonly slots = new Map<string, UserSlot>();
+  /** Device keys of this process → how many of its listeners are that device. */
+  private readonly devices = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -62,7 +75,7 @@ export class RedisFanout implements Fanout {
     this.process = processName ?? randomUUID();
     link.subscriber.on('message', (channel: string, raw: string) => this.received(channel, raw));
     link.watch((up) => (up ? void this.recovered() : this.degraded()));
-    this.heartbeat = setInterval(() => this.refreshPresence([...this.slots.values()]), HEARTBEAT_MS).unref();
+    this.heartbeat = setInterval(() => this.refreshPresence([...this.slots.values()], [...this.devices.keys()]), HEARTBEAT_MS).unref();
     if (!link.up) this.degraded();
   }
 
@@ -76,7 +89,16 @@ export class RedisFanout implements Fanout {
     }
     slot.listeners.add(listener);
     const own = slot;
+    const device = deviceOf(appUuid, username, listener.resource);
+    this.devices.set(device, (this.devices.get(device) ?? 0) + 1);
     return () => {
+      // Called once the device's positions are stored (Session.close): the device is free to go on elsewhere.
+      const left = (this.devices.get(device) ?? 1) - 1;
+      if (left > 0) this.devices.set(device, left);
+      else {
+        this.devices.delete(device);
+        if (!this.stopped && this.link.commands.status === 'ready') this.link.commands.eval(RELEASE_SCRIPT, 1, device, this.process).catch(() => undefined);
+      }
       own.listeners.delete(listener);
       if (own.listeners.size > 0 || this.slots.get(channel) !== own) return;
       this.slots.delete(channel);
@@ -86,9 +108,28 @@ export class RedisFanout implements Fanout {
     };
   }
 
-  /** Waits until notices for the user published from now on reach this process. */
-  settled(appUuid: string, username: string): Promise<void> {
-    return this.slots.get(channelOf(appUuid, username))?.subscribed ?? Promise.resolve();
+  /** Waits until notices for the user reach this process and no other process holds the device. */
+  async settled(appUuid: string, username: string, resource: string): Promise<void> {
+    await (this.slots.get(channelOf(appUuid, username))?.subscribed ?? Promise.resolve());
+    const key = deviceOf(appUuid, username, resource);
+    const deadline = Date.now() + HANDOVER_WAIT_MS;
+    const commands = this.link.commands;
+    try {
+      for (;;) {
+        if (commands.status !== 'ready') return;
+        if ((await commands.set(key, this.process, 'PX', PRESENCE_TTL_MS, 'NX')) === 'OK') return;
+        const holder = await commands.get(key);
+        // Ours already (another connection of the device here), or a holder that does not let go
+        // (a process that died, the same resource connected twice): take it over.
+        if (holder === this.process || Date.now() >= deadline) {
+          await commands.set(key, this.process, 'PX', PRESENCE_TTL_MS);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } catch {
+      // Redis went away meanwhile: the device goes on from the positions as they are.
+    }
   }
 
   kick(appUuid: string, username: string, reason: KickReason, resource?: string): void {
@@ -147,6 +188,7 @@ export class RedisFanout implements Fanout {
     if (this.link.commands.status !== 'ready' || this.slots.size === 0) return;
     const pipeline = this.link.commands.pipeline();
     for (const slot of this.slots.values()) pipeline.zrem(presenceOf(slot.app, slot.user), this.process);
+    for (const device of this.devices.keys()) pipeline.eval(RELEASE_SCRIPT, 1, device, this.process);
     await pipeline.exec().catch(() => undefined);
   }
 
@@ -199,10 +241,11 @@ export class RedisFanout implements Fanout {
     this.link.commands.publish(channel, JSON.stringify(wire)).catch(() => undefined);
   }
 
-  private refreshPresence(slots: UserSlot[]): void {
-    if (slots.length === 0 || this.link.commands.status !== 'ready') return;
+  private refreshPresence(slots: UserSlot[], devices: string[] = []): void {
+    if ((slots.length === 0 && devices.length === 0) || this.link.commands.status !== 'ready') return;
     const now = Date.now();
     const pipeline = this.link.commands.pipeline();
+    for (const device of devices) pipeline.pexpire(device, PRESENCE_TTL_MS);
     for (const { app, user } of slots) {
       const key = presenceOf(app, user);
       pipeline.zremrangebyscore(key, '-inf', now);
@@ -228,7 +271,7 @@ export class RedisFanout implements Fanout {
     } catch (err) {
       this.onError(err, 'subscribing again after Redis came back');
     }
-    this.refreshPresence([...this.slots.values()]);
+    this.refreshPresence([...this.slots.values()], [...this.devices.keys()]);
     this.resyncAll();
   }
 

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createQunliao } from '../../src/app.js';
 import type { Client } from '../support/ws.js';
 import { QUIET_MS } from '../support/ws.js';
-import { testConfig, type TestApp } from '../support/harness.js';
+import { startApp, testConfig, type TestApp } from '../support/harness.js';
+import { runAlone } from '../../src/store/locks.js';
 import { clusterReady, device, PG_URL, startCluster, stopCluster, waitForPresence } from '../support/cluster.js';
 import { sleep } from '../support/util.js';
 import os from 'node:os';
@@ -60,6 +61,31 @@ describe.runIf(clusterReady)('three servers on one PostgreSQL and one Redis', ()
     for (const c of [b3x, b3y, b1]) expect(c.texts('cl ')).toEqual(expected);
     // The sender's own socket sends are not given back to it; its REST-sent ones are not synced to it.
     expect(a2.texts('cl ')).toEqual([]);
+  });
+
+  it('a device moving between servers 2 and 3 while server 1 sends: every message once across its connections, in order', { timeout: 60_000 }, async () => {
+    const [a, b] = await nodes[0]!.makeUsers('clh_a', 'clh_b');
+    const expected = Array.from({ length: 60 }, (_, i) => `clh ${pad(i)}`);
+    const sending = (async () => {
+      for (const msg of expected) {
+        const res = await nodes[0]!.api('POST', '/messages/users', { body: { from: a, to: [b], type: 'txt', body: { msg } } });
+        expect(res.status, res.text).toBe(200);
+      }
+    })();
+    const got: string[] = [];
+    for (let i = 0; ; i++) {
+      const c = await connect(1 + (i % 2), b, 'hand');
+      await sleep(30 + ((i * 37) % 70));
+      const closed = new Promise((resolve) => c.ws.once('close', resolve));
+      c.ws.close();
+      await closed;
+      // At once: the next server waits until this one has stored the device's positions.
+      got.push(...c.texts('clh '));
+      if (got.length >= expected.length) break;
+      if (i > 200) throw new Error(`only ${got.length} messages after ${i} connections`);
+    }
+    await sending;
+    expect(got).toEqual(expected);
   });
 
   it('group messages reach members on every server once', async () => {
@@ -134,6 +160,33 @@ describe.runIf(clusterReady)('three servers on one PostgreSQL and one Redis', ()
     const draining = await nodes[1]!.request('GET', '/health');
     expect(draining.status).toBe(503);
     expect(draining.body).toMatchObject({ status: 'shutting down' });
+  });
+});
+
+describe.runIf(clusterReady)('tasks one process at a time runs', () => {
+  it('a second process skips the sweep while the first holds it', async () => {
+    const [one, two] = [await startApp('postgres'), undefined as TestApp | undefined];
+    let other: TestApp | undefined = two;
+    try {
+      other = await startApp('postgres', { db: one.config.db });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const first = runAlone(one.qunliao.store.db, 'postgres', 'blob-sweep', async () => {
+        entered();
+        await held;
+        return 'first';
+      });
+      await inside;
+      expect(await runAlone(other.qunliao.store.db, 'postgres', 'blob-sweep', async () => 'second')).toBeUndefined();
+      release();
+      expect(await first).toBe('first');
+      expect(await runAlone(other.qunliao.store.db, 'postgres', 'blob-sweep', async () => 'second')).toBe('second');
+    } finally {
+      await other?.qunliao.server.close();
+      await one.close();
+    }
   });
 });
 

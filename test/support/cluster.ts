@@ -8,6 +8,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { Client } from './ws.js';
+import type { Config } from '../../src/config.js';
 import { databases, redisUrl, startApp, type TestApp } from './harness.js';
 import { sleep } from './util.js';
 
@@ -29,10 +30,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** `n` listening servers on one new PostgreSQL schema, sharing `redis`. */
-export async function startCluster(n: number, redis = redisUrl): Promise<{ nodes: TestApp[]; addrs: string[] }> {
-  const first = await startApp('postgres', { redis });
+export async function startCluster(n: number, redis = redisUrl, overrides: Partial<Config> = {}): Promise<{ nodes: TestApp[]; addrs: string[] }> {
+  const first = await startApp('postgres', { ...overrides, redis });
   const nodes = [first];
-  for (let i = 1; i < n; i++) nodes.push(await startApp('postgres', { redis, db: first.config.db }));
+  for (let i = 1; i < n; i++) nodes.push(await startApp('postgres', { ...overrides, redis, db: first.config.db }));
   const addrs = await Promise.all(nodes.map((t) => t.qunliao.server.listen({ port: 0, host: '127.0.0.1' })));
   return { nodes, addrs };
 }

@@ -136,8 +136,9 @@ export class Session implements Listener {
   start(init: () => Promise<void>): void {
     this.startedAt = Date.now();
     this.unsubscribe = this.deps.fanout.subscribe(this.app.uuid, this.username, this);
-    // Across processes the subscription takes a round trip to Redis: the backlog is read after it.
-    const ready = this.chain.then(() => this.deps.fanout.settled(this.app.uuid, this.username)).then(init);
+    // Across processes the subscription takes a round trip to Redis, and the same device may still
+    // be letting go of another process: its positions are read after both.
+    const ready = this.chain.then(() => this.deps.fanout.settled(this.app.uuid, this.username, this.resource)).then(init);
     this.ready = ready;
     // Nothing else runs for a device that could not be recorded.
     this.chain = ready.catch(() => {
