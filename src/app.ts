@@ -98,7 +98,9 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
     const liveFanout = fanout;
     server.addHook('onClose', async () => {
       clearInterval(expiry);
-      // Device positions written late are flushed before the store goes.
+      // Device positions written late are flushed before the store goes; the devices are released
+      // (Redis) so that they continue on another process at once.
+      await services.sessions.closeAll();
       await services.sessions.flush();
       await liveFanout.close();
       await link?.close();

@@ -121,6 +121,14 @@ describe.runIf(clusterReady)('separate server processes', () => {
     const exit = stopServer(procs[1]!, 'SIGTERM');
     expect(await closed).toBe(1012);
     expect(await exit).toBe(0);
+    // It let its device and its presence go as it stopped: nothing for another process to wait for.
+    const r = new Redis(redis.url);
+    try {
+      expect(await r.keys('qunliao:device:*:stb:*')).toEqual([]);
+      expect(await r.keys('qunliao:presence:*:stb')).toEqual([]);
+    } finally {
+      r.disconnect();
+    }
     // The others go on serving.
     expect((await fetch(`${procs[0]!.addr}/health`)).status).toBe(200);
   });

@@ -67,6 +67,15 @@ export class SessionsService {
     return this.sessions.size;
   }
 
+  /**
+   * Lets every session of this process go (server shutdown, once the sockets are being closed):
+   * their positions stored and their devices released, so that they continue on another process
+   * from where they stopped.
+   */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.sessions].map((s) => this.close(s)));
+  }
+
   /** Stores every position moved so far (server shutdown). */
   async flush(): Promise<void> {
     await this.positions.flush();
