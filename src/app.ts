@@ -1,5 +1,5 @@
 // Builds a qunliao server: store, services and the fastify instance with every API family.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppSeed, Config } from './config.js';
@@ -38,7 +38,7 @@ import { RedisLink, type CoordLog } from './coord/redis.js';
 import multipart from '@fastify/multipart';
 import { openBlobStore } from './blobs/open.js';
 import { drawWorkerNumber, runAlone } from './store/locks.js';
-import { setWorker, currentWorker } from './services/ids.js';
+import { setWorker } from './services/ids.js';
 import { HealthService } from './services/health.js';
 import { healthRoutes } from './api/health/routes.js';
 
@@ -55,7 +55,7 @@ export interface Qunliao {
   services: Services;
   /** GET /health's checks; drain() on SIGTERM. */
   health: HealthService;
-  /** Which process this is (presence entries, /health), with its worker number in message ids. */
+  /** Which process this is (presence entries, /health). */
   processName: string;
   /** Credentials of an app created at start because none existed (printed once by main). */
   generatedApp?: AppSeed;
@@ -75,10 +75,13 @@ export async function createQunliao(config: Config): Promise<Qunliao> {
   let fanout: Fanout | undefined;
   try {
     if (link) await link.connected();
-    // A worker number for message ids, from a counter every process shares (services/ids.ts).
-    const drawn = link?.up ? await link.commands.incr('qunliao:workers') : await drawWorkerNumber(store.db, store.dialect);
+    // A worker number for message ids, from a counter every process shares (services/ids.ts):
+    // the database's sequence on PostgreSQL (what the processes share for certain), else Redis.
+    const drawn = store.dialect === 'postgres' ? await drawWorkerNumber(store.db, store.dialect) : link?.up ? await link.commands.incr('qunliao:workers') : undefined;
     if (drawn !== undefined) setWorker(drawn);
-    const processName = `${hostname()}:${process.pid}:${currentWorker()}`;
+    // Unique even for several servers in one OS process (tests): presence entries and what a
+    // process publishes are told apart by it.
+    const processName = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     const reportError = (err: unknown, what: string) => logs.to?.error({ err }, what);
     fanout = link ? new RedisFanout(link, reportError, processName) : new InProcessFanout();
     const services = createServices(config, store, blobs, fanout, reportError);

@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import type { Store } from '../store/index.js';
 import type { RedisLink } from '../coord/redis.js';
+import { currentWorker } from './ids.js';
 
 /** How long the database may take to answer. */
 const DB_TIMEOUT_MS = 2_000;
@@ -15,6 +16,8 @@ export interface Health {
   ok: boolean;
   status: 'ok' | 'unavailable' | 'shutting down';
   process: string;
+  /** The worker number in this process's message ids (services/ids.ts). */
+  worker: number;
   uptime: number;
   database: Check;
   redis: Check;
@@ -42,6 +45,7 @@ export class HealthService {
       ok: reachable && !this.draining,
       status: this.draining ? 'shutting down' : reachable ? 'ok' : 'unavailable',
       process: this.processName,
+      worker: currentWorker(),
       uptime: Math.floor((Date.now() - this.started) / 1000),
       database,
       redis,

@@ -137,7 +137,7 @@ describe.runIf(clusterReady)('three servers on one PostgreSQL and one Redis', ()
     expect(await closed).toBe(4001);
   });
 
-  it('message ids made on different servers at once are all different', async () => {
+  it('message ids made through different servers at once are all different (processes.test.ts: different worker numbers)', async () => {
     const [a, b] = await nodes[0]!.makeUsers('cli_a', 'cli_b');
     const replies = await Promise.all(
       Array.from({ length: 90 }, (_, i) => nodes[i % 3]!.api('POST', '/messages/users', { body: { from: a, to: [b], type: 'txt', body: { msg: `id ${i}` } } })),
@@ -148,8 +148,6 @@ describe.runIf(clusterReady)('three servers on one PostgreSQL and one Redis', ()
     });
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[1-9][0-9]{18}$/);
-    const workers = new Set(nodes.map((t) => t.qunliao.processName.split(':').at(-1)));
-    expect(workers.size).toBe(3);
   });
 
   it('GET /health answers the checks as JSON', async () => {

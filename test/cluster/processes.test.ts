@@ -63,12 +63,16 @@ describe.runIf(clusterReady)('separate server processes', () => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  it('all three serve and are healthy', async () => {
+  it('all three serve and are healthy, each with its own worker number for message ids', async () => {
+    const workers = new Set<number>();
     for (const p of procs) {
       const res = await fetch(`${p.addr}/health`);
       expect(res.status, p.output()).toBe(200);
-      expect(await res.json()).toMatchObject({ status: 'ok', database: 'ok', redis: 'ok' });
+      const body = (await res.json()) as { worker: number };
+      expect(body).toMatchObject({ status: 'ok', database: 'ok', redis: 'ok' });
+      workers.add(body.worker);
     }
+    expect(workers.size).toBe(3);
   });
 
   it('a process killed with kill -9 while its device receives: the device reconnects to another and gets everything', { timeout: 60_000 }, async () => {

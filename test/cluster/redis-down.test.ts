@@ -3,7 +3,7 @@
 // stored and reach the devices from the logs, REST keeps answering, the log says so once, and
 // live delivery across servers comes back by itself.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { TestApp } from '../support/harness.js';
+import { startApp, type TestApp } from '../support/harness.js';
 import { QUIET_MS } from '../support/ws.js';
 import { clusterReady, device, OwnRedis, startCluster, stopCluster, waitForPresence } from '../support/cluster.js';
 import { sleep } from '../support/util.js';
@@ -11,6 +11,39 @@ import { sleep } from '../support/util.js';
 const pad = (i: number) => String(i).padStart(3, '0');
 /** Longer than the degraded poll (DEGRADED_POLL_MS) with room to spare. */
 const DEGRADED_WAIT_MS = 15_000;
+
+describe.runIf(clusterReady)('Redis unreachable when a server starts', () => {
+  it('the server starts and serves, degraded, and joins in once Redis is there', { timeout: 60_000 }, async () => {
+    const redis = await OwnRedis.start();
+    await redis.stop();
+    let nodes: TestApp[] = [];
+    try {
+      const { nodes: started, addrs } = await startCluster(1, redis.url);
+      nodes = started;
+      const t = nodes[0]!;
+      expect((await t.request('GET', '/health')).body).toMatchObject({ database: 'ok', redis: 'unreachable' });
+      const [a, b] = await t.makeUsers('rs_a', 'rs_b');
+      const receiver = await device(t, addrs[0]!, b, 'rs');
+      await redis.resume();
+      const deadline = Date.now() + 10_000;
+      while ((await t.request('GET', '/health')).status !== 200) {
+        if (Date.now() > deadline) throw new Error('still unhealthy after Redis came back');
+        await sleep(50);
+      }
+      // A second server, started with Redis up: live delivery across the two.
+      const other = await startApp('postgres', { redis: redis.url, db: t.config.db });
+      nodes.push(other);
+      await waitForPresence(other, b, 1, 10_000);
+      const res = await other.api('POST', '/messages/users', { body: { from: a, to: [b], type: 'txt', body: { msg: 'rs across' } } });
+      expect(res.status, res.text).toBe(200);
+      await receiver.waitUntil(() => receiver.texts('rs across').length === 1, 'the message from the other server');
+      receiver.ws.close();
+    } finally {
+      await stopCluster(nodes);
+      await redis.stop();
+    }
+  });
+});
 
 describe.runIf(clusterReady)('Redis stopped in the middle', () => {
   let redis: OwnRedis;
