@@ -158,9 +158,10 @@ async function buildServer(config: Config, services: Services, health: HealthSer
     options: { maxPayload: MAX_FRAME_BYTES },
     // At shutdown every socket is closed with 1012 (service restart): the SDKs and /ws clients
     // reconnect, through the load balancer to another process, and continue where they stopped.
+    // (`this`: the instance the plugin is registered on, wherever that is.)
     preClose(done) {
-      for (const client of server.websocketServer.clients) client.close(SHUTDOWN_CLOSE_CODE, 'server restarting');
-      server.websocketServer.close();
+      for (const client of this.websocketServer.clients) client.close(SHUTDOWN_CLOSE_CODE, 'server restarting');
+      this.websocketServer.close();
       done();
     },
   });
