@@ -77,7 +77,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     { group: { rows: store.groups, moderation: groupModeration }, chatroom: { rows: store.chatrooms, moderation: chatroomModeration } },
     fanout,
   );
-  const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError, Date.now, store.users);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
   const groupRequests = new GroupRequestsService(groupRoom, store.groupRequests);

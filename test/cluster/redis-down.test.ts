@@ -60,8 +60,10 @@ describe.runIf(clusterReady)('Redis stopped in the middle', () => {
   });
 
   it('nothing is lost, REST keeps working, the outage is logged once, and live delivery recovers', { timeout: 90_000 }, async () => {
-    const [a, b, late] = await nodes[0]!.makeUsers('rd_a', 'rd_b', 'rd_late');
+    const [a, b, late, kicked] = await nodes[0]!.makeUsers('rd_a', 'rd_b', 'rd_late', 'rd_kick');
     const receiver = await device(nodes[1]!, addrs[1]!, b, 'rx');
+    const toKick = await device(nodes[1]!, addrs[1]!, kicked, 'kx');
+    const kickClosed = new Promise<number>((resolve) => toKick.ws.once('close', (code) => resolve(code)));
     await waitForPresence(nodes[0]!, b, 1);
     const warn = vi.spyOn(nodes[0]!.qunliao.server.log, 'warn');
     const info = vi.spyOn(nodes[0]!.qunliao.server.log, 'info');
@@ -88,6 +90,10 @@ describe.runIf(clusterReady)('Redis stopped in the middle', () => {
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ database: 'ok', redis: 'unreachable' });
     await receiver.waitUntil(() => receiver.texts('rd ').length >= 30, 'the messages sent while Redis is away, from the logs', DEGRADED_WAIT_MS);
+    // A kick made meanwhile on server 1 reaches the device on server 2 all the same (its session
+    // reads the user's row when it reads its logs).
+    expect((await nodes[0]!.api('PUT', `/users/${kicked}/password`, { body: { newpassword: 'pw2' } })).status).toBe(200);
+    expect(await Promise.race([kickClosed, sleep(DEGRADED_WAIT_MS).then(() => 'not closed')])).toBe(4001);
     // A device connecting meanwhile gets its backlog.
     const lateDevice = await device(nodes[1]!, addrs[1]!, late, 'lx');
     await lateDevice.waitUntil(() => lateDevice.texts('rd late').length === 1, 'the backlog during the outage');

@@ -5,7 +5,7 @@
 import type { Fanout } from '../../coord/fanout.js';
 import type { ConversationsRepository } from '../../store/conversations.js';
 import type { GroupsRepository } from '../../store/groups.js';
-import type { UserRow } from '../../store/users.js';
+import type { UserRow, UsersRepository } from '../../store/users.js';
 import type { App } from '../apps.js';
 import type { RoomKind } from './conversations.js';
 import { PositionWriter } from './positions.js';
@@ -26,6 +26,7 @@ export class SessionsService {
     private readonly fanout: Fanout,
     private readonly onError: (err: unknown, what: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly users?: Pick<UsersRepository, 'findByUuid'>,
   ) {
     this.positions = new PositionWriter(conversations, (err) => onError(err, 'storing device positions'));
   }
@@ -42,6 +43,7 @@ export class SessionsService {
       positions: this.positions,
       fanout: this.fanout,
       onError: this.onError,
+      ...(this.users ? { users: this.users } : {}),
     });
     this.sessions.add(session);
     session.start(async () => {

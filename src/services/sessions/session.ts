@@ -22,7 +22,7 @@
 import type { Fanout, KickReason, Listener, Notice } from '../../coord/fanout.js';
 import type { ConversationsRepository } from '../../store/conversations.js';
 import type { GroupsRepository, MemberRow } from '../../store/groups.js';
-import type { UserRow } from '../../store/users.js';
+import type { UserRow, UsersRepository } from '../../store/users.js';
 import type { App } from '../apps.js';
 import { roomConversation, userConversation, viewOf, type ConversationView, type RoomKind } from './conversations.js';
 import { ALL_DEVICES, entryFromRow, type LogEntry } from './entries.js';
@@ -59,6 +59,8 @@ export interface SessionDevice {
 
 export interface SessionDeps {
   conversations: ConversationsRepository;
+  /** The user's row, read again when kicks may have been missed (resync). */
+  users?: Pick<UsersRepository, 'findByUuid'>;
   rooms: Record<RoomKind, GroupsRepository>;
   positions: PositionWriter;
   fanout: Fanout;
@@ -182,13 +184,26 @@ export class Session implements Listener {
   }
 
   /**
-   * Live notices may have been missed (the fan-out lost Redis): forget what the session believed
+   * Live notices and kicks may have been missed (the fan-out lost Redis): a kick that was due is
+   * made now; otherwise the session forgets what it believed
    * was the newest entry of each conversation and look at the logs as at the start — push mode
    * sends what is new, pull mode announces it.
    */
   resync(): void {
     if (this.closed) return;
     void this.enqueue(async () => {
+      // Kicks are missed as notices are: the user's row says whether one was due meanwhile.
+      if (this.deps.users) {
+        const now = await this.deps.users.findByUuid(this.app.uuid, this.user.uuid);
+        const reason: KickReason | undefined = !now
+          ? 'deleted'
+          : now.activated !== 1
+            ? 'deactivated'
+            : now.token_version !== this.user.token_version
+              ? 'password_changed'
+              : undefined;
+        if (reason) return this.kick(reason);
+      }
       for (const cursor of this.cursors.values()) cursor.known = -1;
       const views = new Map<string, ConversationView>();
       for (const { view } of await this.waiting()) views.set(view.id, view);
