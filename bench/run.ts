@@ -59,6 +59,7 @@ import {
   type SizedCase,
 } from './common.js';
 import { runHistoryCases } from './history.js';
+import { runClusterCases } from './cluster.js';
 import { runMessageCases } from './messages.js';
 import { runMsyncCases } from './msync.js';
 import { ownerName, seedGroups, type SeedResult } from './seed-groups.js';
@@ -67,7 +68,7 @@ import { runWriteCases } from './writes.js';
 
 const LARGE_GROUPS = positiveInt('BENCH_LARGE_GROUPS', 1_000_000);
 const SMALL_GROUPS = 10;
-const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync', 'history'] as const;
+const SECTIONS = ['baseline', 'writes', 'groups', 'threads', 'messages', 'msync', 'history', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 /** BENCH_ONLY: a comma-separated subset of SECTIONS to run (default all), for quicker iterations. */
 const ONLY = new Set<Section>(
@@ -387,6 +388,7 @@ async function main(): Promise<number> {
     messages: runMessageCases,
     msync: runMsyncCases,
     history: runHistoryCases,
+    cluster: runClusterCases,
   };
   const done: Partial<Record<Section, { failed: boolean; json: unknown; print: () => void }>> = {};
   for (const section of SECTIONS) if (ONLY.has(section)) done[section] = await runners[section]();
@@ -408,7 +410,7 @@ async function main(): Promise<number> {
 
   // The baseline comparison's results and ratios stay at the top level, where they always were.
   const { results, ratios, cpuRatios } = (done.baseline?.json ?? {}) as { results?: unknown; ratios?: unknown; cpuRatios?: unknown };
-  const report = { machine, results, ratios, cpuRatios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json, history: done.history?.json };
+  const report = { machine, results, ratios, cpuRatios, writes: done.writes?.json, groups: done.groups?.json, threads: done.threads?.json, messages: done.messages?.json, msync: done.msync?.json, history: done.history?.json, cluster: done.cluster?.json };
   const resultsDir = path.join(ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');

@@ -1,5 +1,6 @@
 // Builds a qunliao server: store, services and the fastify instance with every API family.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppSeed, Config } from './config.js';
 import { openStore, type Store } from './store/index.js';
@@ -40,19 +41,30 @@ import { groupAcksRoutes } from './api/chatgroups/acks.js';
 import { wsRoutes } from './api/ws/routes.js';
 import { msyncRoutes } from './api/websocket/routes.js';
 import websocket from '@fastify/websocket';
-import { InProcessFanout } from './coord/fanout.js';
+import { InProcessFanout, type Fanout } from './coord/fanout.js';
+import { RedisFanout } from './coord/redis-fanout.js';
+import { RedisLink, type CoordLog } from './coord/redis.js';
 import { openBlobStore } from './blobs/open.js';
-import { Redis } from 'ioredis';
+import { drawWorkerNumber, runAlone } from './store/locks.js';
+import { setWorker } from './services/ids.js';
+import { HealthService } from './services/health.js';
+import { healthRoutes } from './api/health/routes.js';
 
 const ORPHAN_BLOB_AGE_MS = 10 * 60 * 1000;
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 /** Largest WebSocket frame a client may send (JSON /ws and msync). */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** RFC 6455's "service restart": the client should reconnect. */
+export const SHUTDOWN_CLOSE_CODE = 1012;
 
 export interface Qunliao {
   server: FastifyInstance;
   store: Store;
   services: Services;
+  /** GET /health's checks; drain() on SIGTERM. */
+  health: HealthService;
+  /** Which process this is (presence entries, /health). */
+  processName: string;
   /** Credentials of an app created at start because none existed (printed once by main). */
   generatedApp?: AppSeed;
 }
@@ -60,39 +72,65 @@ export interface Qunliao {
 export async function createQunliao(config: Config): Promise<Qunliao> {
   const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync } : config.db);
   const blobs = openBlobStore(config);
+  // Background failures (storing device positions…) go to the server's log once it exists.
+  const logs: { to?: FastifyInstance['log'] } = {};
+  const coordLog: CoordLog = {
+    info: (msg) => logs.to?.info(msg),
+    warn: (err, msg) => logs.to?.warn({ err }, msg),
+  };
+  // Several processes share live delivery, presence, kicks and rate limits through Redis.
+  const link = config.redis ? new RedisLink(config.redis, () => coordLog) : undefined;
+  let fanout: Fanout | undefined;
   try {
-    // Background failures (storing device positions…) go to the server's log once it exists.
-    const logs: { to?: FastifyInstance['log'] } = {};
-    const services = createServices(config, store, blobs, new InProcessFanout(), (err, what) => logs.to?.error({ err }, what));
+    if (link) await link.connected();
+    // A worker number for message ids, from a counter every process shares (services/ids.ts):
+    // the database's sequence on PostgreSQL (what the processes share for certain), else Redis.
+    const drawn = store.dialect === 'postgres' ? await drawWorkerNumber(store.db, store.dialect) : link?.up ? await link.commands.incr('qunliao:workers') : undefined;
+    if (drawn !== undefined) setWorker(drawn);
+    // Unique even for several servers in one OS process (tests): presence entries and what a
+    // process publishes are told apart by it.
+    const processName = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    const reportError = (err: unknown, what: string) => logs.to?.error({ err }, what);
+    fanout = link ? new RedisFanout(link, reportError, processName) : new InProcessFanout();
+    const services = createServices(config, store, blobs, fanout, reportError);
+    const health = new HealthService(store, link, processName);
     const generatedApp = await services.apps.ensure(config.apps);
     // Blobs of uploads that never got their metadata row (a crash mid-upload); recent ones may
-    // belong to another process's upload in progress.
-    await services.blobSweep.removeOrphans(Date.now() - ORPHAN_BLOB_AGE_MS);
+    // belong to another process's upload in progress. One process at a time sweeps.
+    await runAlone(store.db, store.dialect, 'blob-sweep', () => services.blobSweep.removeOrphans(Date.now() - ORPHAN_BLOB_AGE_MS));
     // Attachments past their lifetime and abandoned part uploads, now and every hour.
-    await services.blobSweep.removeExpired();
-    const server = await buildServer(config, services);
+    const removeExpired = () => runAlone(store.db, store.dialect, 'blob-expiry', () => services.blobSweep.removeExpired());
+    await removeExpired();
+    const server = await buildServer(config, services, health, link);
     logs.to = server.log;
     const expiry = setInterval(() => {
-      services.blobSweep.removeExpired().catch((err: unknown) => server.log.warn({ err }, 'removing expired attachments'));
+      removeExpired().catch((err: unknown) => server.log.warn({ err }, 'removing expired attachments'));
     }, EXPIRY_SWEEP_MS).unref();
+    const liveFanout = fanout;
     server.addHook('onClose', async () => {
       clearInterval(expiry);
       // A broadcast to every user under way is delivered to the end first.
       await services.messages.idle();
-      // Device positions written late are flushed before the store goes.
+      // Device positions written late are flushed before the store goes; the devices are released
+      // (Redis) so that they continue on another process at once.
+      await services.sessions.closeAll();
       await services.sessions.flush();
+      await liveFanout.close();
+      await link?.close();
       await store.close();
       await blobs.close?.();
     });
-    return { server, store, services, generatedApp };
+    return { server, store, services, health, processName, generatedApp };
   } catch (err) {
+    await fanout?.close();
+    await link?.close();
     await store.close();
     await blobs.close?.();
     throw err;
   }
 }
 
-async function buildServer(config: Config, services: Services): Promise<FastifyInstance> {
+async function buildServer(config: Config, services: Services, health: HealthService, link: RedisLink | undefined): Promise<FastifyInstance> {
   const server = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     requestIdHeader: 'x-request-id',
@@ -120,20 +158,23 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   registerBodyParsers(server);
   registerFallbacks(server);
   registerContext(server, services);
-  if (config.rateLimit === 'easemob') {
-    const redis = config.redis ? new Redis(config.redis, { maxRetriesPerRequest: 1 }) : undefined;
-    if (redis) {
-      redis.on('error', (err) => server.log.warn({ err }, 'redis'));
-      server.addHook('onClose', async () => {
-        redis.disconnect();
-      });
-    }
-    await registerRateLimit(server, redis);
-  }
+  // The command connection fails at once while Redis is away: requests are then let through
+  // (skipOnError), and RedisLink logs the outage once.
+  if (config.rateLimit === 'easemob') await registerRateLimit(server, link?.commands);
   // Shared-file and attachment uploads; the size limit is applied per request while streaming.
   acceptMultipartBodies(server);
   // Frames over 64 KiB close the connection (1009); docs/realtime.md, docs/client-sdk.md.
-  await server.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  await server.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES },
+    // At shutdown every socket is closed with 1012 (service restart): the SDKs and /ws clients
+    // reconnect, through the load balancer to another process, and continue where they stopped.
+    // (`this`: the instance the plugin is registered on, wherever that is.)
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(SHUTDOWN_CLOSE_CODE, 'server restarting');
+      this.websocketServer.close();
+      done();
+    },
+  });
 
   await server.register(
     async (api) => {
@@ -166,5 +207,6 @@ async function buildServer(config: Config, services: Services): Promise<FastifyI
   );
   // The client SDKs' socket, at the root as on the hosted service.
   await server.register(msyncRoutes, { services });
+  await server.register(healthRoutes, { health });
   return server;
 }

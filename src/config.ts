@@ -124,7 +124,10 @@ export interface Config {
    * headers), or a list of origins. Unset → '*', the local stand-in's default.
    */
   cors?: '*' | 'off' | string[];
-  /** Redis URL: rate-limit counters shared by every process using it. Unset → in-process counters. */
+  /**
+   * Redis URL: what several processes behind one load balancer share — rate-limit counters, live
+   * delivery to connected devices, presence and kicks (docs/deploy.md). Unset → all in-process.
+   */
   redis?: string;
   blobs: BlobsConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -3,6 +3,9 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createQunliao } from './app.js';
 
+/** How long a shutdown may take before the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 20_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -27,8 +30,18 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   }
+  // Graceful shutdown (docs/deploy.md): /health answers 503 from now on, the listener stops
+  // accepting, requests under way finish, sockets are closed with 1012 ("service restart") so
+  // that clients reconnect — through the load balancer, to another process — and device positions
+  // are stored before the database goes.
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    qunliao.health.drain();
     server.log.info({ signal }, 'shutting down');
+    // Past this, whatever still hangs is cut off.
+    setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,5 +1,5 @@
-// Live notices to connected devices. A small publish/subscribe interface: in-process now; a Redis
-// implementation (a channel per user) lets several server processes share it later. Nothing here
+// Live notices to connected devices. A small publish/subscribe interface: in-process here; the
+// Redis one (redis-fanout.ts, a channel per user) lets several server processes share it. Nothing here
 // is needed for correctness across restarts: the conversation logs and device positions in the
 // database are the truth, a notice only says "conversation X has these new entries" so that a
 // connected device need not wait or poll (services/sessions).
@@ -23,6 +23,8 @@ export interface Listener {
   readonly resource: string;
   notice(notice: Notice): void;
   kick(reason: KickReason): void;
+  /** Notices may have been missed (the fan-out lost Redis for a while): read the logs again. */
+  resync?(): void;
 }
 
 export interface Fanout {
@@ -32,16 +34,28 @@ export interface Fanout {
   kick(appUuid: string, username: string, reason: KickReason, resource?: string): void;
   /** Tells every connected device of each user; answers how many devices were told. */
   publish(appUuid: string, usernames: Iterable<string>, notice: Notice): number;
-  /** Whether the user has a connected device (presence). */
+  /**
+   * Settles once notices for the user published from now on reach a device that just subscribed
+   * (the Redis subscription is confirmed), so that its backlog read misses nothing, and once
+   * another process has let the same device (`resource`) go, its positions stored, so that the
+   * device does not start from older ones (a device moving between processes).
+   */
+  settled(appUuid: string, username: string, resource: string): Promise<void>;
+  /** Whether the user has a device connected to this process. */
   isOnline(appUuid: string, username: string): boolean;
+  /** Presence: the processes where the user has a connected device (this one's name alone in-process). */
+  processes(appUuid: string, username: string): Promise<string[]>;
   /**
    * The users of the app with a connected device, when the implementation knows them all (the
    * in-process one does): senders then tell only those of a room's members. Undefined otherwise.
    */
   onlineUsers(appUuid: string): ReadonlySet<string> | undefined;
+  /** Stops timers and takes this process's presence out (shutdown). */
+  close(): Promise<void>;
 }
 
 export class InProcessFanout implements Fanout {
+  readonly process = 'local';
   /** app → user → connected devices. */
   private readonly apps = new Map<string, Map<string, Set<Listener>>>();
   private readonly online = new Map<string, Set<string>>();
@@ -85,8 +99,20 @@ export class InProcessFanout implements Fanout {
     return told;
   }
 
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+
   isOnline(appUuid: string, username: string): boolean {
     return this.apps.get(appUuid)?.has(username) ?? false;
+  }
+
+  processes(appUuid: string, username: string): Promise<string[]> {
+    return Promise.resolve(this.isOnline(appUuid, username) ? [this.process] : []);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 
   onlineUsers(appUuid: string): ReadonlySet<string> {

@@ -98,7 +98,7 @@ export function createServices(config: Config, store: Store, blobs: BlobStore, f
     config.recallSeconds * 1000,
   );
   const roaming = new RoamingService(store.roaming, { group: store.groups, chatroom: store.chatrooms });
-  const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError);
+  const sessions = new SessionsService(store.conversations, { group: store.groups, chatroom: store.chatrooms }, fanout, reportError, Date.now, store.users);
   const chatroomPresence = new ChatroomPresenceService(chatroomRoom, store.moderation, events);
   const access = new AccessService(store.groups, store.chatrooms, store.threads, store.superAdmins);
   const groupRequests = new GroupRequestsService(groupRoom, store.groupRequests);

@@ -19,6 +19,7 @@ import { chatConversation, roomConversation, type RoomKind } from './sessions/co
 import { ALL_DEVICES } from './sessions/entries.js';
 import { connectedMembers } from './sessions/recipients.js';
 import type { DeliveredMessage, LogEntry } from './sessions/entries.js';
+import { nextMessageId } from './ids.js';
 
 export type { DeliveredMessage } from './sessions/entries.js';
 
@@ -81,14 +82,8 @@ export interface RoomAccess {
   moderation: ModerationService;
 }
 
-let lastMessageId = 0n;
-
-/** Numeric string ids, unique and increasing with time (ms × 10^6 + a counter, like the hosted 19-digit ids). */
-export function nextMessageId(now: number): string {
-  const candidate = BigInt(now) * 1_000_000n + BigInt(randomInt(0, 1000));
-  lastMessageId = candidate > lastMessageId ? candidate : lastMessageId + 1n;
-  return lastMessageId.toString();
-}
+// Message ids are made in ids.ts (unique across processes: a worker number in the low digits).
+export { nextMessageId };
 
 function validBody(type: MessageType, body: Record<string, unknown>): boolean {
   const str = (v: unknown) => typeof v === 'string';
@@ -389,9 +384,21 @@ export class MessagesService {
       this.running.add(run);
       void run.finally(() => this.running.delete(run));
     } else if (scope === 'online') {
-      // Who is connected as the fan-out knows it (every device of this process; docs/realtime.md "Scaling out").
-      const online = [...(this.fanout.onlineUsers(app.uuid) ?? [])].filter((u) => u !== sender).sort();
-      for (const user of online) await toUser(user, true);
+      // Who is connected: the in-process fan-out knows every device; across processes (Redis) each
+      // user's presence is asked, a page of the app's users at a time.
+      const known = this.fanout.onlineUsers(app.uuid);
+      if (known) {
+        for (const user of [...known].filter((u) => u !== sender).sort()) await toUser(user, true);
+      } else {
+        for (let after = 0; ; ) {
+          const page = await this.users.page(app.uuid, after, BROADCAST_PAGE);
+          for (const u of page) {
+            if (u.username !== sender && (await this.fanout.processes(app.uuid, u.username)).length > 0) await toUser(u.username, true);
+          }
+          if (page.length < BROADCAST_PAGE) break;
+          after = Number(page.at(-1)!.seq);
+        }
+      }
     } else {
       const { rows } = this.rooms.chatroom;
       for (let after = 0; ; ) {

@@ -38,16 +38,26 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     return { db, dialect: 'sqlite' };
   }
 
-  if (config.schema) {
+  // Processes starting at once on one database (several behind a load balancer) migrate it one
+  // after another: a session-level advisory lock held from creating the schema to the last
+  // migration. Kysely's own migration lock comes after its CREATE … IF NOT EXISTS of the schema and
+  // its tables, which race each other in PostgreSQL (a unique violation in the catalog).
+  const lock = new pg.Client({ connectionString: config.url });
+  await lock.connect();
+  lock.on('error', () => undefined);
+  const lockKey = `qunliao-migrate:${config.schema ?? ''}`;
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
     // A private schema (tests use one per suite); created before the pool points its search_path at it.
-    const client = new pg.Client({ connectionString: config.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema.replace(/"/g, '')}"`);
-    } finally {
-      await client.end();
-    }
+    if (config.schema) await lock.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema.replace(/"/g, '')}"`);
+    return await openPool(config);
+  } finally {
+    // Ending the session releases the lock.
+    await lock.end().catch(() => undefined);
   }
+}
+
+async function openPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<OpenDatabase> {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,

@@ -5,7 +5,7 @@
 import type { Fanout } from '../../coord/fanout.js';
 import type { ConversationsRepository } from '../../store/conversations.js';
 import type { GroupsRepository } from '../../store/groups.js';
-import type { UserRow } from '../../store/users.js';
+import type { UserRow, UsersRepository } from '../../store/users.js';
 import type { App } from '../apps.js';
 import type { RoomKind } from './conversations.js';
 import { PositionWriter } from './positions.js';
@@ -26,6 +26,7 @@ export class SessionsService {
     private readonly fanout: Fanout,
     private readonly onError: (err: unknown, what: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly users?: Pick<UsersRepository, 'findByUuid'>,
   ) {
     this.positions = new PositionWriter(conversations, (err) => onError(err, 'storing device positions'));
   }
@@ -42,6 +43,7 @@ export class SessionsService {
       positions: this.positions,
       fanout: this.fanout,
       onError: this.onError,
+      ...(this.users ? { users: this.users } : {}),
     });
     this.sessions.add(session);
     session.start(async () => {
@@ -65,6 +67,15 @@ export class SessionsService {
   /** Connected sessions in this process. */
   get size(): number {
     return this.sessions.size;
+  }
+
+  /**
+   * Lets every session of this process go (server shutdown, once the sockets are being closed):
+   * their positions stored and their devices released, so that they continue on another process
+   * from where they stopped.
+   */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.sessions].map((s) => this.close(s)));
   }
 
   /** Stores every position moved so far (server shutdown). */

@@ -22,7 +22,7 @@
 import type { Fanout, KickReason, Listener, Notice } from '../../coord/fanout.js';
 import type { ConversationsRepository } from '../../store/conversations.js';
 import type { GroupsRepository, MemberRow } from '../../store/groups.js';
-import type { UserRow } from '../../store/users.js';
+import type { UserRow, UsersRepository } from '../../store/users.js';
 import type { App } from '../apps.js';
 import { roomConversation, userConversation, viewOf, type ConversationView, type RoomKind } from './conversations.js';
 import { ALL_DEVICES, entryFromRow, type LogEntry } from './entries.js';
@@ -59,6 +59,8 @@ export interface SessionDevice {
 
 export interface SessionDeps {
   conversations: ConversationsRepository;
+  /** The user's row, read again when kicks may have been missed (resync). */
+  users?: Pick<UsersRepository, 'findByUuid'>;
   rooms: Record<RoomKind, GroupsRepository>;
   positions: PositionWriter;
   fanout: Fanout;
@@ -136,7 +138,9 @@ export class Session implements Listener {
   start(init: () => Promise<void>): void {
     this.startedAt = Date.now();
     this.unsubscribe = this.deps.fanout.subscribe(this.app.uuid, this.username, this);
-    const ready = this.chain.then(init);
+    // Across processes the subscription takes a round trip to Redis, and the same device may still
+    // be letting go of another process: its positions are read after both.
+    const ready = this.chain.then(() => this.deps.fanout.settled(this.app.uuid, this.username, this.resource)).then(init);
     this.ready = ready;
     // Nothing else runs for a device that could not be recorded.
     this.chain = ready.catch(() => {
@@ -177,6 +181,43 @@ export class Session implements Listener {
   kick(reason: KickReason): void {
     if (this.closed) return;
     this.sink.kick(reason);
+  }
+
+  /**
+   * Live notices and kicks may have been missed (the fan-out lost Redis): a kick that was due is
+   * made now; otherwise the session forgets what it believed
+   * was the newest entry of each conversation and look at the logs as at the start — push mode
+   * sends what is new, pull mode announces it.
+   */
+  resync(): void {
+    if (this.closed) return;
+    void this.enqueue(async () => {
+      // Kicks are missed as notices are: the user's row says whether one was due meanwhile.
+      if (this.deps.users) {
+        const now = await this.deps.users.findByUuid(this.app.uuid, this.user.uuid);
+        const reason: KickReason | undefined = !now
+          ? 'deleted'
+          : now.activated !== 1
+            ? 'deactivated'
+            : now.token_version !== this.user.token_version
+              ? 'password_changed'
+              : undefined;
+        if (reason) return this.kick(reason);
+      }
+      for (const cursor of this.cursors.values()) cursor.known = -1;
+      const views = new Map<string, ConversationView>();
+      for (const { view } of await this.waiting()) views.set(view.id, view);
+      // Chatrooms are not in the stored positions: those this session follows are looked at too.
+      for (const id of this.cursors.keys()) {
+        const view = viewOf(id, this.username);
+        if (view?.kind === 'chatroom' && !views.has(id) && (await this.anyVisible(view, this.cursors.get(id)!))) views.set(id, view);
+      }
+      for (const view of views.values()) {
+        if (this.closed) return;
+        if (this.sink.deliver) await this.pushConversation(view, await this.cursor(view));
+        else this.sink.notify!(view);
+      }
+    }, 'reading the logs again');
   }
 
   // ---- cursors ----

@@ -14,6 +14,7 @@ import { tokenCutoff } from './010_token_cutoff.js';
 import { chatfiles } from './011_chatfiles.js';
 import { messageRecords } from './012_message_records.js';
 import { messageEdits } from './013_message_edits.js';
+import { workers } from './014_workers.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '011_chatfiles': chatfiles(dialect),
         '012_message_records': messageRecords(),
         '013_message_edits': messageEdits(dialect),
+        '014_workers': workers(dialect),
       };
     },
   };
