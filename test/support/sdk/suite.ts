@@ -1,6 +1,7 @@
 // Set-up shared by the SDK suites: a qunliao listening on a real port and the SDK users of the
 // test file, terminated after each test.
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Config } from '../../../src/config.js';
 import { MAIN, startApp, type DbKind, type TestApp } from '../harness.js';
 import { SdkUsers, type SdkUser } from './client.js';
 
@@ -16,11 +17,12 @@ export interface SdkSuite {
   login(name: string, credentials?: Record<string, unknown>, options?: Record<string, unknown>): Promise<SdkUser>;
 }
 
-export function sdkSuite(kind: DbKind): SdkSuite {
+/** `overrides`: settings of the test app (e.g. apps with Agora credentials). */
+export function sdkSuite(kind: DbKind, overrides: Partial<Config> = {}): SdkSuite {
   const state = {} as { t: TestApp; base: string; port: number };
   const users = new SdkUsers(() => ({ base: state.base, appKey: APP_KEY }));
   beforeAll(async () => {
-    state.t = await startApp(kind);
+    state.t = await startApp(kind, overrides);
     state.base = await state.t.qunliao.server.listen({ port: 0, host: '127.0.0.1' });
     state.port = Number(new URL(state.base).port);
   });
