@@ -48,6 +48,18 @@ export interface PositionRow {
 /** Positions written per statement (5 parameters each; SQLite allows 32,766). */
 const POSITION_CHUNK = 500;
 
+/** The furthest position any of the user's devices reached in the conversation (0: none). */
+export async function furthestDevicePosition(db: Db, appUuid: string, username: string, conversation: string): Promise<number> {
+  const row = await db
+    .selectFrom('device_positions')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('app_uuid', '=', appUuid)
+    .where('username', '=', username)
+    .where('conversation', '=', conversation)
+    .executeTakeFirst();
+  return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
+}
+
 export class ConversationsRepository {
   constructor(private readonly db: Db) {}
 

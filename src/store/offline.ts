@@ -4,6 +4,7 @@
 // device that connects. Chatroom logs are not kept for offline devices, so they never wait.
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './db.js';
+import { furthestDevicePosition } from './conversations.js';
 
 /** Waiting entries counted per distinct `audience` column value (null: everyone in the conversation). */
 export interface AudienceCount {
@@ -90,15 +91,8 @@ export class OfflineRepository {
   }
 
   /** The furthest position of any of the user's devices in the conversation (0: none). */
-  async furthestPosition(appUuid: string, username: string, conversation: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('device_positions')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('app_uuid', '=', appUuid)
-      .where('username', '=', username)
-      .where('conversation', '=', conversation)
-      .executeTakeFirst();
-    return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq);
+  furthestPosition(appUuid: string, username: string, conversation: string): Promise<number> {
+    return furthestDevicePosition(this.db, appUuid, username, conversation);
   }
 
   /** When the user became a member of the group (undefined: not a member). */

@@ -4,6 +4,7 @@
 // (migration 013 conversation_cutoffs).
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from './db.js';
+import { furthestDevicePosition } from './conversations.js';
 import type { MessageRow } from './message-lifecycle.js';
 import type { ChatType, Database } from './schema.js';
 
@@ -174,19 +175,13 @@ export class RoamingRepository {
 
   /** Messages of a conversation the user has not had on any device (after their furthest position). */
   async unread(appUuid: string, username: string, conversation: string): Promise<number> {
-    const pos = await this.db
-      .selectFrom('device_positions')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('app_uuid', '=', appUuid)
-      .where('username', '=', username)
-      .where('conversation', '=', conversation)
-      .executeTakeFirst();
+    const pos = await furthestDevicePosition(this.db, appUuid, username, conversation);
     const row = await this.db
       .selectFrom('conversation_log')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('app_uuid', '=', appUuid)
       .where('conversation', '=', conversation)
-      .where('seq', '>', Number(pos?.seq ?? 0))
+      .where('seq', '>', pos)
       .where('message_id', 'is not', null)
       .where('from_user', '!=', username)
       .executeTakeFirst();
