@@ -24,7 +24,6 @@ import {
   load,
   mapLimit,
   percentile,
-  positiveInt,
   printTable,
   startQunliao,
   stopChild,
@@ -32,10 +31,10 @@ import {
   tempDataDir,
   tooManyFailures,
   type Server,
+  FANOUT_MEMBERS,
+  FANOUT_ROUNDS,
 } from './common.js';
 
-const FANOUT_MEMBERS = positiveInt('BENCH_FANOUT_MEMBERS', 1000);
-const FANOUT_ROUNDS = positiveInt('BENCH_FANOUT_ROUNDS', 20);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PROCESSES = 3;
 const SETUP_CONCURRENCY = 50;

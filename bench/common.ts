@@ -16,6 +16,9 @@ import autocannon from 'autocannon';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SECONDS = positiveInt('BENCH_SECONDS', 10);
 export const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 10);
+/** Members of the fan-out group (every one connected) and the rounds measured: bench/messages.ts, msync.ts, cluster.ts. */
+export const FANOUT_MEMBERS = positiveInt('BENCH_FANOUT_MEMBERS', 1000);
+export const FANOUT_ROUNDS = positiveInt('BENCH_FANOUT_ROUNDS', 20);
 /** Above this share of non-2xx answers or socket errors a run measures the error path, not the case. */
 export const MAX_FAILURE_RATIO = 0.01;
 export const APP = { org: 'bench', app: 'app', clientId: 'bench-id', clientSecret: 'bench-secret' };

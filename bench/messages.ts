@@ -25,7 +25,6 @@ import {
   load,
   mapLimit,
   percentile,
-  positiveInt,
   printTable,
   startQunliao,
   stopChild,
@@ -34,11 +33,11 @@ import {
   tooManyFailures,
   type Measurement,
   type Server,
+  FANOUT_MEMBERS,
+  FANOUT_ROUNDS,
 } from './common.js';
 import { seedUsers } from './seed-users.js';
 
-const FANOUT_MEMBERS = positiveInt('BENCH_FANOUT_MEMBERS', 1000);
-const FANOUT_ROUNDS = positiveInt('BENCH_FANOUT_ROUNDS', 20);
 const OFFLINE_MEMBERS = 100;
 /** Concurrent token requests and WebSocket handshakes while connecting the members. */
 const SETUP_CONCURRENCY = 50;

@@ -42,11 +42,11 @@ import {
   tooManyFailures,
   type Measurement,
   type Server,
+  FANOUT_MEMBERS,
+  FANOUT_ROUNDS,
 } from './common.js';
 import { seedUsers } from './seed-users.js';
 
-const FANOUT_MEMBERS = positiveInt('BENCH_FANOUT_MEMBERS', 1000);
-const FANOUT_ROUNDS = positiveInt('BENCH_FANOUT_ROUNDS', 20);
 const PAIRS = positiveInt('BENCH_PAIRS', 20);
 const WINDOW = positiveInt('BENCH_WINDOW', 16);
 const IDLE_CLIENTS = positiveInt('BENCH_IDLE_CLIENTS', 5000);
