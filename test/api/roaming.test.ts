@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases, startApp, type Reply, type TestApp } from '../support/harness.js';
 import { expectError } from '../support/expect.js';
 import { pb } from '../../src/msync/schema.js';
+import { sleep } from '../support/util.js';
 
 describe.each(databases)('history and conversations over REST (%s)', (kind) => {
   let t: TestApp;
@@ -71,6 +72,8 @@ describe.each(databases)('history and conversations over REST (%s)', (kind) => {
   it('the conversation list: wire shape, paging by cursor, bad parameters', async () => {
     const [a, b, c] = await t.makeUsers('rl_a', 'rl_b', 'rl_c');
     await sendText(b, a, 'rl from b');
+    // Newest first is by the last message's millisecond: two in the same one have no order.
+    await sleep(3);
     await sendText(c, a, 'rl from c');
     const res = await list(a, '?limit=1&cursor=&need_mark=true&needEmptySession=false&_v=1');
     expect(res.status, res.text).toBe(200);

@@ -70,9 +70,13 @@ describe.each(databases)('SDK history and conversations (%s)', (kind) => {
   it('getServerConversations lists 1:1 and group conversations, newest first, with the last message and unread count', async () => {
     const [a, b, c] = await s.t.makeUsers('cv_a', 'cv_b', 'cv_c');
     const group = await s.t.createGroup(c, [a]);
+    // Newest first is by the last message's millisecond (two in the same one have no order): a
+    // few milliseconds between the conversations.
     await sendRest(b, a, 'cv from b 1');
     await sendRest(b, a, 'cv from b 2');
+    await sleep(3);
     await sendRest(c, group, 'cv in group', 'chatgroups');
+    await sleep(3);
     await sendRest(a, c, 'cv to c');
     const user = await s.login(a, undefined, { deviceId: 'cv' });
     await user.message('cv from b 2');
