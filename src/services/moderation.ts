@@ -57,8 +57,17 @@ export class ModerationService {
   /** Every name must be a member of the room (the owner included, but see below). */
   private async requireMembers(room: GroupRow, names: string[]): Promise<void> {
     const members = await this.memberSet(room, names);
-    const outsiders = names.filter((n) => !members.has(n));
-    if (outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
+    await this.refuseOutsiders(room, names.filter((n) => !members.has(n)));
+  }
+
+  /**
+   * Names found not to be members are refused — unless the room was dissolved since it was looked
+   * up (its members went with it): then the 404 everyone who lost to the dissolve gets.
+   */
+  private async refuseOutsiders(room: GroupRow, outsiders: string[]): Promise<void> {
+    if (outsiders.length === 0) return;
+    if (!(await this.room.core.rows.find(room.app_uuid, room.id))) fail('groupNotFound', { id: room.id });
+    fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
   }
 
   // ---- mutes ----
@@ -183,7 +192,7 @@ export class ModerationService {
     await this.room.core.requireOutrank(room, actor, names);
     const members = await this.memberSet(room, names);
     const outsiders = names.filter((n) => !members.has(n));
-    if (single && outsiders.length > 0) fail(this.room.profile.errors.notMembers, { usernames: outsiders.join(', ') });
+    if (single) await this.refuseOutsiders(room, outsiders);
     // Those who left (or were deleted) since the check above are reported as not members.
     const blocked = new Set(await this.room.core.write(id, () => this.room.core.rows.blockMembers(app.uuid, id, names.filter((n) => members.has(n)), this.now())));
     if (blocked.size > 0) await this.room.core.announce(app, id, actor, { op: 'blocked', to: [...blocked] });
