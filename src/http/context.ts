@@ -135,5 +135,5 @@ const DEVICE_MAX = 256;
 function withDevice(principal: UserPrincipal, query: unknown): UserPrincipal {
   const resource = (query as Record<string, unknown> | undefined)?.resource;
   if (typeof resource !== 'string' || resource === '' || resource.length > DEVICE_MAX) return principal;
-  return { ...principal, device: resource };
+  return Object.assign({}, principal, { device: resource });
 }

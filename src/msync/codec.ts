@@ -189,13 +189,13 @@ export function contentOf(type: string, body: unknown): Obj {
     case 'txt':
       return { type: ContentType.TEXT, text: text(b.msg) ?? '' };
     case 'img':
-      return { type: ContentType.IMAGE, ...file, size: size(b.size), thumbnailRemotePath: text(b.thumb), thumbnailSecretKey: text(b.thumb_secret) };
+      return Object.assign({ type: ContentType.IMAGE }, file, { size: size(b.size), thumbnailRemotePath: text(b.thumb), thumbnailSecretKey: text(b.thumb_secret) });
     case 'audio':
-      return { type: ContentType.VOICE, ...file, duration: int32(b.length) };
+      return Object.assign({ type: ContentType.VOICE }, file, { duration: int32(b.length) });
     case 'video':
-      return { type: ContentType.VIDEO, ...file, duration: int32(b.length), thumbnailRemotePath: text(b.thumb), thumbnailSecretKey: text(b.thumb_secret) };
+      return Object.assign({ type: ContentType.VIDEO }, file, { duration: int32(b.length), thumbnailRemotePath: text(b.thumb), thumbnailSecretKey: text(b.thumb_secret) });
     case 'file':
-      return { type: ContentType.FILE, ...file };
+      return Object.assign({ type: ContentType.FILE }, file);
     case 'loc':
       return { type: ContentType.LOCATION, latitude: num(b.lat), longitude: num(b.lng), address: text(b.addr), buildingName: text(b.buildingName) };
     case 'cmd':
@@ -229,22 +229,23 @@ export function bodyOf(content: Obj | undefined): { type: string; body: Obj } | 
     case ContentType.COMBINE:
       return { type: 'txt', body: { msg: str(c, 'text') } };
     case ContentType.IMAGE:
-      return { type: 'img', body: keep({ ...file(), url: str(c, 'remotePath'), size: has(c, 'size') ? sizeOf(c.size) : undefined }) };
+      return { type: 'img', body: keep(Object.assign(file(), { url: str(c, 'remotePath'), size: has(c, 'size') ? sizeOf(c.size) : undefined })) };
     case ContentType.VOICE:
-      return { type: 'audio', body: keep({ ...file(), url: str(c, 'remotePath'), length: has(c, 'duration') ? Number(c.duration) : undefined }) };
+      return { type: 'audio', body: keep(Object.assign(file(), { url: str(c, 'remotePath'), length: has(c, 'duration') ? Number(c.duration) : undefined })) };
     case ContentType.VIDEO:
       return {
         type: 'video',
-        body: keep({
-          ...file(),
-          url: str(c, 'remotePath'),
-          length: has(c, 'duration') ? Number(c.duration) : undefined,
-          thumb: str(c, 'thumbnailRemotePath'),
-          thumb_secret: str(c, 'thumbnailSecretKey'),
-        }),
+        body: keep(
+          Object.assign(file(), {
+            url: str(c, 'remotePath'),
+            length: has(c, 'duration') ? Number(c.duration) : undefined,
+            thumb: str(c, 'thumbnailRemotePath'),
+            thumb_secret: str(c, 'thumbnailSecretKey'),
+          }),
+        ),
       };
     case ContentType.FILE:
-      return { type: 'file', body: { ...file(), url: str(c, 'remotePath') } };
+      return { type: 'file', body: Object.assign(file(), { url: str(c, 'remotePath') }) };
     case ContentType.LOCATION:
       return {
         type: 'loc',
@@ -468,13 +469,11 @@ export function messageMeta(m: DeliveredMessage, fromResource: string | null, ap
     ext: keyValuesOf(m.ext),
   };
   if (m.edit) body.meta = editMeta(m, m.edit);
-  return {
-    id: m.id,
-    ...jids(appKey, m.from, m.to, room, fromResource),
+  return Object.assign({ id: m.id }, jids(appKey, m.from, m.to, room, fromResource), {
     timestamp: m.timestamp,
     ns: NameSpace.CHAT,
     payload: pb.MessageBody.encode(pb.MessageBody.fromObject(body)).finish(),
-  };
+  });
 }
 
 const SIGNAL_TYPE: Record<MessageSignal['kind'], number> = {
@@ -494,7 +493,7 @@ const SIGNAL_TYPE: Record<MessageSignal['kind'], number> = {
  */
 export function signalMeta(signal: MessageSignal, timestamp: number, fromResource: string | null, appKey: string): Obj {
   const body: Obj = { type: SIGNAL_TYPE[signal.kind], from: { name: signal.from }, to: { name: signal.to } };
-  const meta: Obj = { id: signal.id, ...jids(appKey, signal.from, signal.to, signal.chat_type !== 'chat', fromResource), timestamp, ns: NameSpace.CHAT };
+  const meta: Obj = Object.assign({ id: signal.id }, jids(appKey, signal.from, signal.to, signal.chat_type !== 'chat', fromResource), { timestamp, ns: NameSpace.CHAT });
   switch (signal.kind) {
     case 'recall':
       body.ackMessageId = signal.msg_id;

@@ -126,7 +126,7 @@ export class EventsService {
     const event = (kind: RoomEventKind, extra: Partial<RoomEvent> = {}): Stamped => {
       const from = extra.from ?? o.from;
       // The acting device already knows; the actor's other devices are told like everyone.
-      return { eventId: '', room: room.kind, id: room.id, kind, ...extra, from, device: from === o.from ? device : undefined };
+      return Object.assign({ eventId: '', room: room.kind, id: room.id, kind }, extra, { from, device: from === o.from ? device : undefined });
     };
     switch (o.op) {
       case 'members_added': {
@@ -272,7 +272,7 @@ export class EventsService {
     notify: () => Promise<string[]>,
   ): Promise<void> {
     const timestamp = this.now();
-    const stamped: RoomEvent = { ...event, eventId: nextMessageId(timestamp) };
+    const stamped: RoomEvent = Object.assign({}, event, { eventId: nextMessageId(timestamp) });
     const seq = await this.conversations.append(app.uuid, head, {
       message_id: null,
       event: JSON.stringify(stamped),

@@ -471,13 +471,13 @@ export class MessagesService {
     else if (isNumericId(to) && (await this.rooms.group.rows.find(app.uuid, to))) conversation = roomConversation('group', to);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (!conversation) await this.conversations.storeMessage({ ...row, id });
+        if (!conversation) await this.conversations.storeMessage(Object.assign({}, row, { id }));
         else {
           await this.conversations.append(
             app.uuid,
             conversation,
             { message_id: id, event: null, audience: JSON.stringify([]), from_user: from, from_resource: ALL_DEVICES, live_only: 0, timestamp: now },
-            { ...row, id },
+            Object.assign({}, row, { id }),
           );
         }
         return id;

@@ -170,7 +170,7 @@ export class ThreadsService {
   /** GET /thread/{id} — the thread with its member count (the client SDK's getChatThreadDetail). */
   async detail(app: App, id: string): Promise<ThreadRecord & { memberCount: number }> {
     const thread = await this.get(app, id);
-    return { ...threadRecord(thread), memberCount: await this.threads.memberCount(id) };
+    return Object.assign(threadRecord(thread), { memberCount: await this.threads.memberCount(id) });
   }
 
   /** POST /thread/{id}/user/{username}/join — a member of the group joins; answers the thread's detail. */

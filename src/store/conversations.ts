@@ -91,7 +91,7 @@ export class ConversationsRepository {
       if (message) await trx.insertInto('messages').values(message).execute();
       await trx
         .insertInto('conversation_log')
-        .values({ ...entry, app_uuid: appUuid, conversation: head.id, seq: last_seq })
+        .values(Object.assign({}, entry, { app_uuid: appUuid, conversation: head.id, seq: last_seq }))
         .execute();
       return Number(last_seq);
     });

@@ -107,7 +107,7 @@ export class GroupsRepository {
         if (Number(row.n) >= caps.perApp) throw new AppGroupLimitError();
       }
       await this.checkUserCaps(trx, group.app_uuid, [owner, ...members], caps.perUser);
-      await trx.insertInto('groups').values({ ...group, kind: this.kind }).execute();
+      await trx.insertInto('groups').values(Object.assign({}, group, { kind: this.kind })).execute();
       const rows = [owner, ...members].map((username, i) => ({
         group_id: group.id,
         app_uuid: group.app_uuid,

@@ -40,6 +40,6 @@ export class HistoryRepository {
       .where('timestamp', '<', to);
     if (after) q = q.where((eb) => eb.or([eb('timestamp', '>', after.timestamp), eb('seq', '>', after.seq)]));
     const rows = await q.orderBy('timestamp', 'asc').orderBy('seq', 'asc').limit(limit).execute();
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), timestamp: Number(r.timestamp) }));
+    return rows.map((r) => Object.assign({}, r, { seq: Number(r.seq), timestamp: Number(r.timestamp) }));
   }
 }

@@ -87,7 +87,7 @@ export class OfflineRepository {
       .where('app_uuid', '=', appUuid)
       .where('message_id', '=', messageId)
       .executeTakeFirst();
-    return row ? { ...row, seq: Number(row.seq), live_only: Number(row.live_only), timestamp: Number(row.timestamp) } : undefined;
+    return row ? Object.assign({}, row, { seq: Number(row.seq), live_only: Number(row.live_only), timestamp: Number(row.timestamp) }) : undefined;
   }
 
   /** The furthest position of any of the user's devices in the conversation (0: none). */

@@ -11,7 +11,7 @@ export function affiliation(m: MemberRecord): { owner: string } | { member: stri
 
 /** GET …/users rows: `{owner}` / `{member}`, with `joined_time` when asked for. */
 export function memberRow(m: MemberRecord, withJoinedTime: boolean): Record<string, unknown> {
-  return withJoinedTime ? { ...affiliation(m), joined_time: m.joined } : affiliation(m);
+  return withJoinedTime ? Object.assign(affiliation(m), { joined_time: m.joined }) : affiliation(m);
 }
 
 /** GET …/users?limit=&cursor= rows (the client SDK's getGroupMembers): the role is the key — `owner`, `admin` or `member`. */

@@ -8,7 +8,7 @@ export function threadItem(t: ThreadRecord): Record<string, unknown> {
 
 /** GET /thread/{id} and the join answer's `detail`: the item plus `affiliations_count`. */
 export function threadDetail(t: ThreadRecord & { memberCount: number }): Record<string, unknown> {
-  return { ...threadItem(t), affiliations_count: t.memberCount };
+  return Object.assign(threadItem(t), { affiliations_count: t.memberCount });
 }
 
 /** The thread lists' `properties`: the cursor of the page's last row, when the page has rows. */

@@ -49,7 +49,7 @@ export class RoomCreation {
       const now = this.now();
       const id = numericId(now);
       try {
-        const row = { ...fields, app_uuid: app.uuid, id, owner, member_count: members.length + 1, created: now, modified: now };
+        const row = Object.assign({}, fields, { app_uuid: app.uuid, id, owner, member_count: members.length + 1, created: now, modified: now });
         await this.core.write(id, () => rows.create(row, owner, members, now, { perUser: profile.perUser, perApp: profile.perApp }));
         return id;
       } catch (err) {

@@ -43,7 +43,7 @@ export class RoomDetails {
         continue;
       }
       const members = await this.core.rows.members(row.id, 0, this.limits.detailsMembers);
-      out.push({ found: true, room: { ...roomRecord(row), members: members.map(memberRecord) } });
+      out.push({ found: true, room: Object.assign(roomRecord(row), { members: members.map(memberRecord) }) });
     }
     return out;
   }

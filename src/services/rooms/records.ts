@@ -75,7 +75,7 @@ export function roomRecord(row: GroupRow): RoomRecord {
 }
 
 export function joinedRoomRecord(row: GroupRow & { role: GroupRole }): JoinedRoomRecord {
-  return { ...roomRecord(row), role: row.role };
+  return Object.assign(roomRecord(row), { role: row.role });
 }
 
 export function memberRecord(row: MemberRow): MemberRecord {
