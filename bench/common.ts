@@ -176,6 +176,9 @@ export async function startQunliao(name: string, port: number, dir: string, env:
       QUNLIAO_DATA_DIR: dir,
       QUNLIAO_RATE_LIMIT: 'off', // we are measuring the server, not the limiter's 429s
       QUNLIAO_LOG_LEVEL: 'warn', // per-request info logs would dominate the GET case
+      // Nothing else opens a bench server's database: it runs as a one-process production server
+      // would be set up (no file lock per statement). BENCH_SQLITE_LOCKING=shared measures the default.
+      QUNLIAO_SQLITE_LOCKING: process.env.BENCH_SQLITE_LOCKING ?? 'exclusive',
       QUNLIAO_APPS: `${APP.org}#${APP.app}:${APP.clientId}:${APP.clientSecret}`,
       ...env,
     },

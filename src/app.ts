@@ -12,7 +12,7 @@ import { errorHandler, sendError } from './http/errors.js';
 import { DomainError } from './services/errors.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerFallbacks } from './http/routing.js';
-import { answerClientError, answerNodeLevelRequests, closeAfterAnswerIfUnusable, guardUpgrades, refuseNulInUrl } from './http/connection.js';
+import { answerClientError, answerNodeLevelRequests, closeAfterAnswerIfUnusable, guardRequest } from './http/connection.js';
 import { parseQueryFirstWins } from './http/query.js';
 import { registerCors } from './http/cors.js';
 import { tokenRoutes } from './api/token/routes.js';
@@ -70,7 +70,7 @@ export interface Qunliao {
 }
 
 export async function createQunliao(config: Config): Promise<Qunliao> {
-  const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync } : config.db);
+  const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync, locking: config.sqliteLocking } : config.db);
   const blobs = openBlobStore(config);
   // Background failures (storing device positions…) go to the server's log once it exists.
   const logs: { to?: FastifyInstance['log'] } = {};
@@ -140,21 +140,17 @@ async function buildServer(config: Config, services: Services, health: HealthSer
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192, querystringParser: parseQueryFirstWins },
     // Errors fastify raises before routing (a badly encoded URL) get the same error body.
     frameworkErrors: (err, req, reply) => {
+      reply.header('x-request-id', req.id);
       closeAfterAnswerIfUnusable(req, reply);
       sendError(reply, new DomainError('badUrl', { reason: err.message }));
     },
     clientErrorHandler: answerClientError,
   });
   server.setErrorHandler(errorHandler);
-  server.addHook('onRequest', guardUpgrades);
-  server.addHook('onRequest', refuseNulInUrl);
+  // A callback hook rather than an async one: it runs on every request, and a promise per request costs.
+  server.addHook('onRequest', guardRequest);
   answerNodeLevelRequests(server);
-  // A callback hook rather than an async one: it runs on every answer, and a promise per request costs.
-  server.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-request-id', req.id);
-    done(null, payload);
-  });
-  await registerCors(server, config.cors);
+  registerCors(server, config.cors);
   registerBodyParsers(server);
   registerFallbacks(server);
   registerContext(server, services);
@@ -163,17 +159,26 @@ async function buildServer(config: Config, services: Services, health: HealthSer
   if (config.rateLimit === 'easemob') await registerRateLimit(server, link?.commands);
   // Shared-file and attachment uploads; the size limit is applied per request while streaming.
   acceptMultipartBodies(server);
-  // Frames over 64 KiB close the connection (1009); docs/realtime.md, docs/client-sdk.md.
-  await server.register(websocket, {
-    options: { maxPayload: MAX_FRAME_BYTES },
-    // At shutdown every socket is closed with 1012 (service restart): the SDKs and /ws clients
-    // reconnect, through the load balancer to another process, and continue where they stopped.
-    // (`this`: the instance the plugin is registered on, wherever that is.)
-    preClose(done) {
-      for (const client of this.websocketServer.clients) client.close(SHUTDOWN_CLOSE_CODE, 'server restarting');
-      this.websocketServer.close();
-      done();
-    },
+  // The WebSocket routes in a context of their own: the plugin's hooks then run for them only, not
+  // on every REST request (each hook costs a little on each). Frames over 64 KiB close the
+  // connection (1009); docs/realtime.md, docs/client-sdk.md.
+  await server.register(async (sockets) => {
+    await sockets.register(websocket, {
+      options: { maxPayload: MAX_FRAME_BYTES },
+      // At shutdown every socket is closed with 1012 (service restart): the SDKs and /ws clients
+      // reconnect, through the load balancer to another process, and continue where they stopped.
+      // (`this`: the instance the plugin is registered on, wherever that is.)
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(SHUTDOWN_CLOSE_CODE, 'server restarting');
+        this.websocketServer.close();
+        done();
+      },
+    });
+    await sockets.register(wsRoutes, { services, prefix: '/:org/:app' });
+    // The client SDKs' socket, at the root as on the hosted service.
+    await sockets.register(msyncRoutes, { services });
+    // Where the sockets are, for whoever holds the server (tests, shutdown).
+    server.decorate('websocketServer', sockets.websocketServer);
   });
 
   await server.register(
@@ -201,12 +206,9 @@ async function buildServer(config: Config, services: Services, health: HealthSer
       await api.register(sdkRoamingRoutes, { services });
       await api.register(groupAcksRoutes, { services });
       await api.register(chatfilesRoutes, { services });
-      await api.register(wsRoutes, { services });
     },
     { prefix: '/:org/:app' },
   );
-  // The client SDKs' socket, at the root as on the hosted service.
-  await server.register(msyncRoutes, { services });
   await server.register(healthRoutes, { health });
   return server;
 }

@@ -21,8 +21,15 @@ export interface AgoraCredentials {
 /** SQLite's `synchronous` in WAL mode: `full` syncs every commit, `normal` only at checkpoints. */
 export type SqliteSync = 'full' | 'normal';
 
+/**
+ * SQLite's file locking: `shared` (other processes may open the database while qunliao runs: the
+ * token command, the sqlite3 shell, a backup), or `exclusive` (qunliao keeps the file locked from
+ * its first write to its exit: no file locks per statement, faster reads; docs/bench.md).
+ */
+export type SqliteLocking = 'shared' | 'exclusive';
+
 export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string; synchronous?: SqliteSync }
+  | { kind: 'sqlite'; file: string; synchronous?: SqliteSync; locking?: SqliteLocking }
   | { kind: 'postgres'; url: string; schema?: string };
 
 /** Where shared-file and attachment bytes live. */
@@ -136,6 +143,8 @@ export interface Config {
    * survives a crash of the process, but the last writes may be lost with the machine; faster writes.
    */
   sqliteSync: SqliteSync;
+  /** `shared` (default) or `exclusive` (SqliteLocking). */
+  sqliteLocking: SqliteLocking;
   /** scrypt cost parameter N for passwords and client secrets (a power of two). */
   scryptCost: number;
   /** Token lifetime in seconds when a token request carries no `ttl` (60 days, as the hosted default for user tokens). */
@@ -180,6 +189,7 @@ const settings = {
   s3ForcePathStyle: { env: 'QUNLIAO_S3_FORCE_PATH_STYLE', flag: 's3-force-path-style' },
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
   sqliteSync: { env: 'QUNLIAO_SQLITE_SYNC', flag: 'sqlite-sync' },
+  sqliteLocking: { env: 'QUNLIAO_SQLITE_LOCKING', flag: 'sqlite-locking' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
   groupsPerUser: { env: 'QUNLIAO_GROUPS_PER_USER', flag: 'groups-per-user' },
@@ -206,6 +216,7 @@ export const defaults = {
   rateLimit: 'easemob',
   logLevel: 'info',
   sqliteSync: 'full',
+  sqliteLocking: 'shared',
   scryptCost: 16384,
   defaultTokenTtl: 60 * 24 * 3600,
   recallSeconds: 120,
@@ -375,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       oneOf(k, raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     ),
     sqliteSync: value('sqliteSync', defaults.sqliteSync as SqliteSync, (k, raw) => oneOf(k, raw, ['full', 'normal'] as const)),
+    sqliteLocking: value('sqliteLocking', defaults.sqliteLocking as SqliteLocking, (k, raw) => oneOf(k, raw, ['shared', 'exclusive'] as const)),
     scryptCost,
     defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
     recallSeconds: value('recallSeconds', defaults.recallSeconds as number, (k, raw) => integer(k, raw, 1, 7 * 24 * 3600)),

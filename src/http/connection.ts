@@ -91,29 +91,30 @@ export function closeAfterAnswerIfUnusable(req: FastifyRequest, reply: FastifyRe
 }
 
 /**
- * onRequest: a request whose framing cannot be trusted is refused and its connection closed. A
- * request Node handed over as an upgrade is answered and its connection closed with the answer
- * (whatever gives it: a refusal here, or the route). One to a route that does not upgrade, or a
+ * The first onRequest hook, one for every check that needs nothing but the request (a hook costs
+ * a little on every request). Every answer carries the request id (`x-request-id`, the caller's
+ * own when sent). A request whose framing cannot be trusted is refused and its connection closed.
+ * A request Node handed over as an upgrade is answered and its connection closed with the answer
+ * (whatever gives it: a refusal here, or the route); one to a route that does not upgrade, or a
  * handshake the WebSocket library would refuse in plain text, is answered here with the error body.
+ * A NUL anywhere in the URL (path or query, percent-encoded) is refused before any lookup.
  */
-export function guardUpgrades(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+export function guardRequest(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  reply.header('x-request-id', req.id);
   if (unframedBody(req)) {
     closeAfterAnswer(req, reply);
     return done(new DomainError('badRequest'));
   }
-  if (!upgraded(req)) return done();
-  closeAfterAnswer(req, reply);
-  const route = req.routeOptions.url;
-  if (route === undefined || !WEBSOCKET_ROUTES.has(route)) return done(new DomainError('upgradeNotHere'));
-  const h = req.raw.headers;
-  const valid = req.method === 'GET' && String(h.upgrade).toLowerCase() === 'websocket' && WEBSOCKET_KEY.test(String(h['sec-websocket-key'] ?? '')) && ['8', '13'].includes(String(h['sec-websocket-version']));
-  done(valid ? undefined : new DomainError('badWebSocketHandshake'));
+  const refusal = upgraded(req) ? upgradeRefusal(req, reply) : undefined;
+  done(refusal ?? (req.url.includes('%00') ? new DomainError('nulCharacter', { where: 'request URL' }) : undefined));
 }
 
-/**
- * onRequest: a NUL anywhere in the URL (path or query, percent-encoded) is refused before any
- * lookup. A callback hook, not an async one: it runs on every request.
- */
-export function refuseNulInUrl(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  done(req.url.includes('%00') ? new DomainError('nulCharacter', { where: 'request URL' }) : undefined);
+/** Why an upgrade request is refused here, if it is; its connection closes with the answer either way. */
+function upgradeRefusal(req: FastifyRequest, reply: FastifyReply): DomainError | undefined {
+  closeAfterAnswer(req, reply);
+  const route = req.routeOptions.url;
+  if (route === undefined || !WEBSOCKET_ROUTES.has(route)) return new DomainError('upgradeNotHere');
+  const h = req.raw.headers;
+  const valid = req.method === 'GET' && String(h.upgrade).toLowerCase() === 'websocket' && WEBSOCKET_KEY.test(String(h['sec-websocket-key'] ?? '')) && ['8', '13'].includes(String(h['sec-websocket-version']));
+  return valid ? undefined : new DomainError('badWebSocketHandshake');
 }

@@ -89,16 +89,27 @@ type CheckedToken =
 const CHECKED_MAX = 10_000;
 
 export class TokensService {
-  private readonly checked = new Map<string, CheckedToken>();
+  /**
+   * By token, with the signing key of the app it was checked for: the key names the app (it is
+   * random and never changes), and a checked token only holds for it. (Keyed by the token alone: a
+   * key made of both would be a new 250-character string to build and hash on every request.)
+   */
+  private readonly checked = new Map<string, { tokenKey: string; token: CheckedToken }>();
 
   constructor(
     private readonly users: UsersRepository,
     private readonly now: () => number = Date.now,
   ) {}
 
-  private remember(key: string, value: CheckedToken): void {
-    if (this.checked.size >= CHECKED_MAX) this.checked.delete(this.checked.keys().next().value!);
-    this.checked.set(key, value);
+  private remember(app: App, token: string, value: CheckedToken): void {
+    if (this.checked.size >= CHECKED_MAX && !this.checked.has(token)) this.checked.delete(this.checked.keys().next().value!);
+    this.checked.set(token, { tokenKey: app.token_key, token: value });
+  }
+
+  /** What this process found when it checked `token` for `app`, if it did. */
+  private recall(app: App, token: string): CheckedToken | undefined {
+    const entry = this.checked.get(token);
+    return entry !== undefined && entry.tokenKey === app.token_key ? entry.token : undefined;
   }
 
   issueApp(app: App, ttlSeconds: number): IssuedToken {
@@ -143,17 +154,15 @@ export class TokensService {
    */
   async verify(app: App, token: string | undefined): Promise<Principal> {
     if (!token) fail('tokenMissing');
-    // The signing key names the app (it is random and never changes), and a checked token only holds for it.
-    const key = `${app.token_key} ${token}`;
-    let checked = this.checked.get(key);
+    let checked = this.recall(app, token);
     if (!checked) {
       checked = isAgoraToken(token) ? { scheme: 'agora', credentials: agoraCredentialsKey(app), grant: this.checkAgora(app, token) } : this.checkEasemob(app, token);
-      this.remember(key, checked);
+      this.remember(app, token, checked);
     }
     if (checked.scheme === 'agora') {
       // Credentials changed since (another process's start): check the token again.
       if (checked.credentials !== agoraCredentialsKey(app)) {
-        this.checked.delete(key);
+        this.checked.delete(token);
         return this.verify(app, token);
       }
       if (checked.grant.expiresAt <= this.now()) fail('tokenExpired');
@@ -172,7 +181,7 @@ export class TokensService {
 
   /** The principal of an app token this process has checked and that has not expired; undefined for anything else. */
   knownAppToken(app: App, token: string): AppPrincipal | undefined {
-    const checked = this.checked.get(`${app.token_key} ${token}`);
+    const checked = this.recall(app, token);
     if (!checked) return undefined;
     const now = this.now();
     if (checked.scheme === 'easemob') {

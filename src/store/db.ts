@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { CachingSqliteDialect } from './sqlite-driver.js';
+import { runImmediatelyOn } from './prepared.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Dialect } from './migrations/dialect.js';
@@ -23,6 +24,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
   if (config.kind === 'sqlite') {
     if (config.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.file)), { recursive: true });
     const sqlite = new SQLite(config.file);
+    // Set before WAL mode is entered: the log's index then lives in the process's memory rather
+    // than a shared-memory file, and no statement takes or releases a file lock.
+    // https://www.sqlite.org/pragma.html#pragma_locking_mode, https://www.sqlite.org/wal.html#noshm
+    if (config.locking === 'exclusive') sqlite.pragma('locking_mode = EXCLUSIVE');
     sqlite.pragma('journal_mode = WAL');
     // FULL: in WAL mode every commit syncs the log before it returns, so an acknowledged write
     // survives a power loss or an OS crash too. NORMAL syncs only at checkpoints: it survives a
@@ -33,6 +38,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     sqlite.pragma('busy_timeout = 5000');
     const dialect = new CachingSqliteDialect({ database: sqlite });
     const db = new Kysely<Database>({ dialect });
+    runImmediatelyOn(db, (query) => dialect.runNow(query));
     await migrate(db, 'sqlite');
     dialect.statements.clear();
     return { db, dialect: 'sqlite' };

@@ -2,10 +2,21 @@
 // than running a primary-key lookup on a kept SQLite statement; a query whose shape never changes
 // (no IN list of varying length, no optional clauses) can be compiled once with placeholders and
 // run with each call's values. Both databases: the SQL is compiled by the database's own dialect.
-import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+import type { CompiledQuery, Compilable, Kysely, QueryResult } from 'kysely';
 
 /** The database or a transaction of it: whatever runs a compiled query. */
 export type QueryRunner = Pick<Kysely<unknown>, 'executeQuery'>;
+
+/** Runs a query at once when the database's connection is free; undefined when it is not. */
+export type ImmediateRunner = <R>(query: CompiledQuery<R>) => QueryResult<R> | undefined;
+
+/** Databases whose queries can run without waiting for a connection (SQLite's single one, when free). */
+const immediateRunners = new WeakMap<object, ImmediateRunner>();
+
+/** Registers `runner` for `db`, before repositories prepare their queries on it. */
+export function runImmediatelyOn(db: object, runner: ImmediateRunner): void {
+  immediateRunners.set(db, runner);
+}
 
 /** Stands for the parameter `name` while the query is compiled. */
 class Placeholder {
@@ -23,11 +34,14 @@ type Source = { name: string } | { value: unknown };
  */
 export class PreparedQuery<P extends Record<string, unknown>, R> {
   private compiled: { query: CompiledQuery<R>; sources: Source[] } | undefined;
+  private readonly runNow: ImmediateRunner | undefined;
 
   constructor(
     private readonly db: QueryRunner,
     private readonly build: (params: P) => Compilable<R>,
-  ) {}
+  ) {
+    this.runNow = immediateRunners.get(db);
+  }
 
   private compile(): { query: CompiledQuery<R>; sources: Source[] } {
     if (this.compiled) return this.compiled;
@@ -47,7 +61,10 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
 
   /** Runs on `executor` (the database, or a transaction of it). */
   async execute(params: P, executor: QueryRunner = this.db): Promise<R[]> {
-    return (await executor.executeQuery(this.bind(params))).rows;
+    const query = this.bind(params);
+    // Outside a transaction on SQLite, the statement runs now if nobody holds the connection.
+    const now = executor === this.db ? this.runNow?.(query) : undefined;
+    return (now ?? (await executor.executeQuery(query))).rows;
   }
 
   async takeFirst(params: P, executor: QueryRunner = this.db): Promise<R | undefined> {

@@ -130,13 +130,25 @@ export interface CachingSqliteDialectConfig {
 
 export class CachingSqliteDialect implements Dialect {
   readonly statements: StatementCache;
+  private driver: CachingSqliteDriver | undefined;
 
   constructor(private readonly config: CachingSqliteDialectConfig) {
     this.statements = new StatementCache(config.database, config.statementCacheSize);
   }
 
   createDriver(): Driver {
-    return new CachingSqliteDriver(this.config.database, this.statements);
+    this.driver = new CachingSqliteDriver(this.config.database, this.statements);
+    return this.driver;
+  }
+
+  /**
+   * Runs `query` at once when nobody holds the connection (no transaction under way, nothing
+   * queued), and answers undefined otherwise: the caller then goes through Kysely. Running without
+   * yielding is what taking the lock, running and releasing it would do, minus the dozen promises
+   * of Kysely's connection provider (measurable on a primary-key read; docs/bench.md).
+   */
+  runNow<R>(query: CompiledQuery<R>): QueryResult<R> | undefined {
+    return this.driver?.runIfFree(query);
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -188,6 +200,12 @@ class CachingSqliteDriver implements Driver {
 
   async init(): Promise<void> {}
 
+  /** The query's result, run now if the connection is free; undefined if someone holds it. */
+  runIfFree<R>(query: CompiledQuery<R>): QueryResult<R> | undefined {
+    if (this.mutex.held || !this.database.open) return undefined;
+    return this.connection.run(query);
+  }
+
   /** SQLite has one connection; a transaction holds it across awaits, so others queue for it. */
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.mutex.lock();
@@ -232,6 +250,10 @@ class CachingSqliteConnection implements DatabaseConnection {
   constructor(private readonly statements: StatementCache) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return this.run(compiledQuery);
+  }
+
+  run<R>(compiledQuery: CompiledQuery): QueryResult<R> {
     const statement = this.statements.get(compiledQuery.sql);
     const parameters = compiledQuery.parameters as unknown[];
     // better-sqlite3 answers rows only from statements that return them, and `run` for the rest.
@@ -251,6 +273,10 @@ class CachingSqliteConnection implements DatabaseConnection {
 class ConnectionMutex {
   private locked = false;
   private readonly waiting: (() => void)[] = [];
+
+  get held(): boolean {
+    return this.locked;
+  }
 
   lock(): Promise<void> {
     if (!this.locked) {

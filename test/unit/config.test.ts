@@ -57,12 +57,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, ['--bogus'])).toThrow(ConfigError);
   });
 
-  it('syncs SQLite commits fully unless QUNLIAO_SQLITE_SYNC / --sqlite-sync says normal', () => {
+  it('syncs SQLite commits fully unless QUNLIAO_SQLITE_SYNC / --sqlite-sync says normal, and locks the file only per statement unless QUNLIAO_SQLITE_LOCKING says exclusive', () => {
     expect(loadConfig({}, []).sqliteSync).toBe('full');
     expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'normal' }, []).sqliteSync).toBe('normal');
     expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'full' }, []).sqliteSync).toBe('full');
     expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'normal' }, ['--sqlite-sync', 'full']).sqliteSync).toBe('full');
     expect(loadConfig({}, ['--sqlite-sync', 'normal']).sqliteSync).toBe('normal');
+    expect(loadConfig({}, []).sqliteLocking).toBe('shared');
+    expect(loadConfig({ QUNLIAO_SQLITE_LOCKING: 'exclusive' }, []).sqliteLocking).toBe('exclusive');
+    expect(loadConfig({ QUNLIAO_SQLITE_LOCKING: 'exclusive' }, ['--sqlite-locking', 'shared']).sqliteLocking).toBe('shared');
+    expect(() => loadConfig({ QUNLIAO_SQLITE_LOCKING: 'none' }, [])).toThrow(/QUNLIAO_SQLITE_LOCKING/);
     expect(() => loadConfig({ QUNLIAO_SQLITE_SYNC: 'off' }, [])).toThrow(ConfigError);
     expect(() => loadConfig({ QUNLIAO_SQLITE_SYNC: 'FULL' }, [])).toThrow('QUNLIAO_SQLITE_SYNC');
     expect(() => loadConfig({}, ['--sqlite-sync', 'extra'])).toThrow('--sqlite-sync');

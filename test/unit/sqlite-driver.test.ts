@@ -1,6 +1,7 @@
 // The SQLite dialect of src/store/sqlite-driver.ts (kept statements, literal LIMITs, rows built
 // from raw values) and the compiled-once queries of src/store/prepared.ts, on real better-sqlite3
-// databases, and the `synchronous` setting as SQLite reports it.
+// databases, the `synchronous` and `locking` settings as SQLite reports them, and prepared reads that
+// run at once when the connection is free.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -286,6 +287,70 @@ describe('openDatabase (SQLite)', () => {
       expect((await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store)).rows).toEqual([{ journal_mode: 'wal' }]);
       // Migrated, and the kept statements work against the migrated schema.
       expect(await store.selectFrom('apps').selectAll().execute()).toEqual([]);
+    } finally {
+      await store.destroy();
+    }
+  });
+
+  it('with locking exclusive keeps the file to itself; shared lets another connection read it', async () => {
+    const file = path.join(dir, 'q.sqlite');
+    const { db: exclusive } = await openDatabase({ kind: 'sqlite', file, locking: 'exclusive' });
+    try {
+      expect((await sql<{ locking_mode: string }>`pragma locking_mode`.execute(exclusive)).rows).toEqual([{ locking_mode: 'exclusive' }]);
+      // No shared-memory index: it lives in the process.
+      expect(fs.existsSync(`${file}-shm`)).toBe(false);
+      const other = new SQLite(file, { timeout: 50 });
+      try {
+        expect(() => other.prepare('select count(*) from apps').get()).toThrow(/locked/);
+      } finally {
+        other.close();
+      }
+    } finally {
+      await exclusive.destroy();
+    }
+    const { db: shared } = await openDatabase({ kind: 'sqlite', file });
+    try {
+      expect((await sql<{ locking_mode: string }>`pragma locking_mode`.execute(shared)).rows).toEqual([{ locking_mode: 'normal' }]);
+      const other = new SQLite(file, { timeout: 50 });
+      try {
+        expect(other.prepare('select count(*) as n from apps').get()).toEqual({ n: 0 });
+      } finally {
+        other.close();
+      }
+    } finally {
+      await shared.destroy();
+    }
+  });
+
+  it('runs a prepared read outside a transaction after the transaction that holds the connection, never inside it', async () => {
+    const { db: store } = await openDatabase({ kind: 'sqlite', file: path.join(dir, 'q.sqlite') });
+    const byName = prepare(store, (p: { org: string }) => store.selectFrom('apps').select('org_name').where('org_name', '=', p.org));
+    const app = (org: string) => ({ uuid: `uuid-${org}`, org_name: org, app_name: 'a', client_id: 'c', client_secret_hash: 'h', token_key: 'k', created: 1, agora_app_id: null, agora_app_certificate: null });
+    try {
+      // Free connection: the read answers what is committed.
+      expect(await byName.execute({ org: 'kept' })).toEqual([]);
+      for (const outcome of ['commit', 'rollback'] as const) {
+        const org = `org-${outcome}`;
+        let release!: () => void;
+        const paused = new Promise<void>((resolve) => (release = resolve));
+        let signalInserted!: () => void;
+        const inserted = new Promise<void>((resolve) => (signalInserted = resolve));
+        const writing = store
+          .transaction()
+          .execute(async (trx) => {
+            await trx.insertInto('apps').values(app(org)).execute();
+            signalInserted();
+            await paused;
+            if (outcome === 'rollback') throw new Error('rolled back');
+          })
+          .catch(() => undefined);
+        await inserted;
+        // The transaction holds the connection with an uncommitted row: the read waits for it.
+        const reading = byName.execute({ org });
+        release();
+        await writing;
+        expect(await reading).toEqual(outcome === 'commit' ? [{ org_name: org }] : []);
+      }
     } finally {
       await store.destroy();
     }
