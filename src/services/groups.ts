@@ -186,7 +186,6 @@ export class GroupsService {
 
   async isJoined(app: App, id: string, rawName: string): Promise<boolean> {
     if (!isNumericId(id)) return false;
-    const member = await this.room.core.rows.member(id, username(rawName));
-    return member !== undefined && member.app_uuid === app.uuid;
+    return (await this.room.core.rows.memberApp(id, username(rawName))) === app.uuid;
   }
 }

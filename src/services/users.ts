@@ -2,7 +2,7 @@
 // account_delete_single, account_password_change, account_ban, account_unban).
 import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config.js';
-import type { NewUser, UserRow, UsersRepository } from '../store/users.js';
+import type { NewUser, UserProfileRow, UserRow, UsersRepository } from '../store/users.js';
 import type { App } from './apps.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { Fanout } from '../coord/fanout.js';
@@ -28,7 +28,7 @@ export interface UserRecord {
   nickname: string | null;
 }
 
-export function userRecord(row: UserRow): UserRecord {
+export function userRecord(row: UserProfileRow): UserRecord {
   return { uuid: row.uuid, created: row.created, modified: row.modified, username: row.username, activated: row.activated === 1, nickname: row.nickname };
 }
 
@@ -156,7 +156,8 @@ export class UsersService {
   }
 
   async get(app: App, username: string): Promise<UserRecord> {
-    const row = await this.findRow(app, username);
+    const name = foldUsername(username);
+    const row = name ? await this.repo.findProfileByName(app.uuid, name) : undefined;
     if (!row) fail('userNotFound');
     return userRecord(row);
   }

@@ -15,6 +15,8 @@ export type GroupRow = Selectable<GroupsTable>;
 export type NewGroup = Omit<Insertable<GroupsTable>, 'kind'>;
 export type GroupChanges = Updateable<Omit<GroupsTable, 'seq' | 'app_uuid' | 'id' | 'created'>>;
 export type MemberRow = Selectable<GroupMembersTable>;
+/** A member as pages of members show them. */
+export type MemberEntryRow = Pick<MemberRow, 'username' | 'role' | 'joined'>;
 
 /** Thrown inside a transaction when added members would not fit in maxusers. */
 export class GroupFullError extends Error {
@@ -56,7 +58,8 @@ export class GroupsRepository {
   private readonly byId;
   private readonly memberByName;
   /** Pages of members by page size, which SQLite needs written into the query (sqlite-driver.ts). */
-  private readonly memberPages = new Map<number, PreparedQuery<{ groupId: string; offset: number }, MemberRow>>();
+  private readonly memberPages = new Map<number, PreparedQuery<{ groupId: string; offset: number }, MemberEntryRow>>();
+  private readonly memberAppByName;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +71,10 @@ export class GroupsRepository {
     );
     this.memberByName = prepare(db, (p: { groupId: string; username: string }) =>
       db.selectFrom('group_members').selectAll().where('group_id', '=', p.groupId).where('kind', '=', kind).where('username', '=', p.username),
+    );
+    // Membership alone (is_joined): one column to convert rather than the row's seven.
+    this.memberAppByName = prepare(db, (p: { groupId: string; username: string }) =>
+      db.selectFrom('group_members').select('app_uuid').where('group_id', '=', p.groupId).where('kind', '=', kind).where('username', '=', p.username),
     );
   }
 
@@ -237,6 +244,11 @@ export class GroupsRepository {
     return this.memberByName.takeFirst({ groupId, username });
   }
 
+  /** The app of the room `username` is a member of, if they are one. */
+  async memberApp(groupId: string, username: string): Promise<string | undefined> {
+    return (await this.memberAppByName.takeFirst({ groupId, username }))?.app_uuid;
+  }
+
   /** Which of `groupIds` the user is a member of. */
   async roomsOfAmong(username: string, groupIds: string[]): Promise<string[]> {
     if (groupIds.length === 0) return [];
@@ -257,11 +269,11 @@ export class GroupsRepository {
   }
 
   /** Members in join order (the owner joined first). */
-  members(groupId: string, offset: number, limit: number): Promise<MemberRow[]> {
+  members(groupId: string, offset: number, limit: number): Promise<MemberEntryRow[]> {
     let page = this.memberPages.get(limit);
     if (!page) {
       page = prepare(this.db, (p: { groupId: string; offset: number }) =>
-        this.db.selectFrom('group_members').selectAll().where('group_id', '=', p.groupId).orderBy('seq', 'asc').offset(p.offset).limit(limit),
+        this.db.selectFrom('group_members').select(['username', 'role', 'joined']).where('group_id', '=', p.groupId).orderBy('seq', 'asc').offset(p.offset).limit(limit),
       );
       if (this.memberPages.size < KEPT_MEMBER_PAGE_SIZES) this.memberPages.set(limit, page);
     }

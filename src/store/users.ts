@@ -8,11 +8,14 @@ import type { UsersTable } from './schema.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
+/** What GET /users/{username} answers: no password hash, no token fields. */
+export type UserProfileRow = Pick<UserRow, 'uuid' | 'created' | 'modified' | 'username' | 'activated' | 'nickname'>;
 
 export class UsersRepository {
   // Compiled once (prepared.ts): requests naming a user, and every user-token check, run one.
   private readonly byName;
   private readonly byUuid;
+  private readonly profileByName;
 
   constructor(
     private readonly db: Db,
@@ -22,10 +25,23 @@ export class UsersRepository {
       db.selectFrom('users').selectAll().where('app_uuid', '=', p.appUuid).where('username', '=', p.username),
     );
     this.byUuid = prepare(db, (p: { appUuid: string; uuid: string }) => db.selectFrom('users').selectAll().where('app_uuid', '=', p.appUuid).where('uuid', '=', p.uuid));
+    // The columns a profile shows only: a row's every column costs its own conversion to JS, and
+    // the password hash is the longest of them (docs/bench.md).
+    this.profileByName = prepare(db, (p: { appUuid: string; username: string }) =>
+      db
+        .selectFrom('users')
+        .select(['uuid', 'created', 'modified', 'username', 'activated', 'nickname'])
+        .where('app_uuid', '=', p.appUuid)
+        .where('username', '=', p.username),
+    );
   }
 
   findByName(appUuid: string, username: string): Promise<UserRow | undefined> {
     return this.byName.takeFirst({ appUuid, username });
+  }
+
+  findProfileByName(appUuid: string, username: string): Promise<UserProfileRow | undefined> {
+    return this.profileByName.takeFirst({ appUuid, username });
   }
 
   findByUuid(appUuid: string, uuid: string): Promise<UserRow | undefined> {

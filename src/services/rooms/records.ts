@@ -1,6 +1,6 @@
 // What room services answer: plain records with real booleans and numbers. The presenters under
 // src/api/<resource>/present.ts turn them into the documented wire shapes.
-import type { GroupRow, MemberRow } from '../../store/groups.js';
+import type { GroupRow, MemberEntryRow } from '../../store/groups.js';
 import type { GroupRole } from '../../store/schema.js';
 
 export interface RoomRecord {
@@ -78,6 +78,6 @@ export function joinedRoomRecord(row: GroupRow & { role: GroupRole }): JoinedRoo
   return Object.assign(roomRecord(row), { role: row.role });
 }
 
-export function memberRecord(row: MemberRow): MemberRecord {
+export function memberRecord(row: MemberEntryRow): MemberRecord {
   return { username: row.username, role: row.role, joined: row.joined };
 }
