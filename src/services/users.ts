@@ -28,6 +28,12 @@ export interface UserRecord {
   nickname: string | null;
 }
 
+/** `find` of the folded name; a name that is not legal names no one (no lookup). */
+function byLegalName<T>(raw: string, find: (name: string) => Promise<T | undefined>): Promise<T | undefined> {
+  const name = foldUsername(raw);
+  return name ? find(name) : Promise.resolve(undefined);
+}
+
 export function userRecord(row: UserProfileRow): UserRecord {
   return { uuid: row.uuid, created: row.created, modified: row.modified, username: row.username, activated: row.activated === 1, nickname: row.nickname };
 }
@@ -151,13 +157,11 @@ export class UsersService {
 
   /** The user named by `raw` (a path or body name): anything that is not a legal name cannot exist. */
   findRow(app: App, raw: string): Promise<UserRow | undefined> {
-    const name = foldUsername(raw);
-    return name ? this.repo.findByName(app.uuid, name) : Promise.resolve(undefined);
+    return byLegalName(raw, (name) => this.repo.findByName(app.uuid, name));
   }
 
   async get(app: App, username: string): Promise<UserRecord> {
-    const name = foldUsername(username);
-    const row = name ? await this.repo.findProfileByName(app.uuid, name) : undefined;
+    const row = await byLegalName(username, (name) => this.repo.findProfileByName(app.uuid, name));
     if (!row) fail('userNotFound');
     return userRecord(row);
   }
