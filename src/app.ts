@@ -70,7 +70,7 @@ export interface Qunliao {
 }
 
 export async function createQunliao(config: Config): Promise<Qunliao> {
-  const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync, locking: config.sqliteLocking } : config.db);
+  const store = await openStore(config.db.kind === 'sqlite' ? { ...config.db, synchronous: config.sqliteSync, locking: config.sqliteLocking, readCache: config.sqliteReadCache } : config.db);
   const blobs = openBlobStore(config);
   // Background failures (storing device positions…) go to the server's log once it exists.
   const logs: { to?: FastifyInstance['log'] } = {};

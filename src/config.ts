@@ -28,8 +28,11 @@ export type SqliteSync = 'full' | 'normal';
  */
 export type SqliteLocking = 'shared' | 'exclusive';
 
+/** Keep the answers of SQLite reads until a write could change them (src/store/read-cache.ts). */
+export type SqliteReadCache = 'on' | 'off';
+
 export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string; synchronous?: SqliteSync; locking?: SqliteLocking }
+  | { kind: 'sqlite'; file: string; synchronous?: SqliteSync; locking?: SqliteLocking; readCache?: SqliteReadCache }
   | { kind: 'postgres'; url: string; schema?: string };
 
 /** Where shared-file and attachment bytes live. */
@@ -145,6 +148,8 @@ export interface Config {
   sqliteSync: SqliteSync;
   /** `shared` (default) or `exclusive` (SqliteLocking). */
   sqliteLocking: SqliteLocking;
+  /** `on` (default) or `off` (SqliteReadCache). */
+  sqliteReadCache: SqliteReadCache;
   /** scrypt cost parameter N for passwords and client secrets (a power of two). */
   scryptCost: number;
   /** Token lifetime in seconds when a token request carries no `ttl` (60 days, as the hosted default for user tokens). */
@@ -190,6 +195,7 @@ const settings = {
   logLevel: { env: 'QUNLIAO_LOG_LEVEL', flag: 'log-level' },
   sqliteSync: { env: 'QUNLIAO_SQLITE_SYNC', flag: 'sqlite-sync' },
   sqliteLocking: { env: 'QUNLIAO_SQLITE_LOCKING', flag: 'sqlite-locking' },
+  sqliteReadCache: { env: 'QUNLIAO_SQLITE_READ_CACHE', flag: 'sqlite-read-cache' },
   scryptCost: { env: 'QUNLIAO_SCRYPT_COST', flag: 'scrypt-cost' },
   defaultTokenTtl: { env: 'QUNLIAO_TOKEN_TTL', flag: 'token-ttl' },
   groupsPerUser: { env: 'QUNLIAO_GROUPS_PER_USER', flag: 'groups-per-user' },
@@ -217,6 +223,7 @@ export const defaults = {
   logLevel: 'info',
   sqliteSync: 'full',
   sqliteLocking: 'shared',
+  sqliteReadCache: 'on',
   scryptCost: 16384,
   defaultTokenTtl: 60 * 24 * 3600,
   recallSeconds: 120,
@@ -387,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     ),
     sqliteSync: value('sqliteSync', defaults.sqliteSync as SqliteSync, (k, raw) => oneOf(k, raw, ['full', 'normal'] as const)),
     sqliteLocking: value('sqliteLocking', defaults.sqliteLocking as SqliteLocking, (k, raw) => oneOf(k, raw, ['shared', 'exclusive'] as const)),
+    sqliteReadCache: value('sqliteReadCache', defaults.sqliteReadCache as SqliteReadCache, (k, raw) => oneOf(k, raw, ['on', 'off'] as const)),
     scryptCost,
     defaultTokenTtl: value('defaultTokenTtl', defaults.defaultTokenTtl as number, (k, raw) => integer(k, raw, 1, 100 * 365 * 24 * 3600)),
     recallSeconds: value('recallSeconds', defaults.recallSeconds as number, (k, raw) => integer(k, raw, 1, 7 * 24 * 3600)),

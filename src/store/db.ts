@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { CachingSqliteDialect } from './sqlite-driver.js';
+import type { ReadCache } from './read-cache.js';
 import { runImmediatelyOn } from './prepared.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -16,6 +17,8 @@ export type Db = Kysely<Database>;
 export interface OpenDatabase {
   db: Db;
   dialect: Dialect;
+  /** SQLite's kept read answers, when on. */
+  readCache?: ReadCache;
 }
 
 const INT8_OID = 20;
@@ -36,12 +39,15 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     sqlite.pragma(`synchronous = ${config.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const dialect = new CachingSqliteDialect({ database: sqlite });
+    // Kept answers of reads (read-cache.ts): with an exclusive lock no other process can write the
+    // file; with shared locks, each kept answer is checked against PRAGMA data_version first.
+    const readCache = config.readCache === 'off' ? 'off' : config.locking === 'exclusive' ? 'exclusive' : 'shared';
+    const dialect = new CachingSqliteDialect({ database: sqlite, readCache });
     const db = new Kysely<Database>({ dialect });
     runImmediatelyOn(db, (query) => dialect.runNow(query));
     await migrate(db, 'sqlite');
-    dialect.statements.clear();
-    return { db, dialect: 'sqlite' };
+    dialect.forgetStatements();
+    return { db, dialect: 'sqlite', readCache: dialect.reads };
   }
 
   // Processes starting at once on one database (several behind a load balancer) migrate it one

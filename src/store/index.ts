@@ -1,6 +1,7 @@
 // The store: one object holding every repository over one database connection.
 import type { DatabaseConfig } from '../config.js';
 import { openDatabase, type Db } from './db.js';
+import type { ReadCache } from './read-cache.js';
 import type { Dialect } from './migrations/dialect.js';
 import { AppsRepository } from './apps.js';
 import { UsersRepository } from './users.js';
@@ -35,14 +36,17 @@ export interface Store {
   history: HistoryRepository;
   messageLifecycle: MessageLifecycleRepository;
   roaming: RoamingRepository;
+  /** SQLite's kept read answers (read-cache.ts), when on. */
+  readCache?: ReadCache;
   close(): Promise<void>;
 }
 
 export async function openStore(config: DatabaseConfig): Promise<Store> {
-  const { db, dialect } = await openDatabase(config);
+  const { db, dialect, readCache } = await openDatabase(config);
   return {
     db,
     dialect,
+    readCache,
     apps: new AppsRepository(db),
     users: new UsersRepository(db, dialect),
     groups: new GroupsRepository(db, dialect, 'group'),

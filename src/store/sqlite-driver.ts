@@ -5,6 +5,7 @@
 // `begin` / `commit` / `rollback` and savepoints as plain statements), with one change to its
 // query compiler: integer LIMITs are written into the SQL (below).
 import type SQLite from 'better-sqlite3';
+import { ReadCache, type CacheableStatement, type StatementEffect } from './read-cache.js';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -36,12 +37,20 @@ type RowOf = (values: unknown[]) => unknown;
  * (a quarter of a primary-key lookup's time), while a function made once per statement from its
  * column names (`v => ({"seq": v[0], "name": v[1]})`) builds each row as one object literal.
  */
-export class KeptStatement {
+export class KeptStatement implements CacheableStatement {
   readonly reader: boolean;
+  /** Filled in by the read cache (read-cache.ts). */
+  effect?: StatementEffect;
+  answers?: CacheableStatement['answers'];
+  /** When the statement cache last handed it out. */
+  usedAt = 0;
   private rowOf: RowOf = () => undefined;
   private width = 0;
 
-  constructor(readonly statement: Statement) {
+  constructor(
+    readonly statement: Statement,
+    readonly text: string,
+  ) {
     this.reader = statement.reader;
     if (this.reader) {
       statement.raw(true);
@@ -80,8 +89,9 @@ export class KeptStatement {
 
 /** Prepared statements by SQL text; the least recently used one is dropped beyond `capacity`. */
 export class StatementCache {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   private readonly statements = new Map<string, KeptStatement>();
+  /** Uses so far: a use stamps its statement (`usedAt`); a drop looks for the oldest stamp. */
+  private uses = 0;
 
   constructor(
     private readonly database: SQLite.Database,
@@ -101,19 +111,25 @@ export class StatementCache {
   get(text: string): KeptStatement {
     const cached = this.statements.get(text);
     if (cached) {
-      if (cached.statement.busy) return new KeptStatement(this.database.prepare(text));
-      this.statements.delete(text);
-      this.statements.set(text, cached);
+      if (cached.statement.busy) return new KeptStatement(this.database.prepare(text), text);
+      cached.usedAt = ++this.uses;
       return cached;
     }
-    const statement = new KeptStatement(this.database.prepare(text));
+    const statement = new KeptStatement(this.database.prepare(text), text);
     this.statements.set(text, statement);
-    if (this.statements.size > this.capacity) {
-      // Dropped statements are finalized by better-sqlite3 once garbage-collected, or at close.
-      const oldest = this.statements.keys().next().value as string;
-      this.statements.delete(oldest);
-    }
+    statement.usedAt = ++this.uses;
+    // Dropped statements are finalized by better-sqlite3 once garbage-collected, or at close.
+    if (this.statements.size > this.capacity) this.statements.delete(this.leastRecentlyUsed());
     return statement;
+  }
+
+  private leastRecentlyUsed(): string {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [text, statement] of this.statements) {
+      if (statement.usedAt < oldestUse) [oldest, oldestUse] = [text, statement.usedAt];
+    }
+    return oldest!;
   }
 
   /** Forgets every statement (after migrations: the schema they were prepared against changed). */
@@ -126,19 +142,33 @@ export interface CachingSqliteDialectConfig {
   database: SQLite.Database;
   /** Prepared statements kept (DEFAULT_STATEMENT_CACHE_SIZE). */
   statementCacheSize?: number;
+  /**
+   * Keep the answers of reads until a write could change them (src/store/read-cache.ts):
+   * `exclusive` when no other connection can open the file, `shared` when one may.
+   */
+  readCache?: 'exclusive' | 'shared' | 'off';
 }
 
 export class CachingSqliteDialect implements Dialect {
   readonly statements: StatementCache;
+  readonly reads: ReadCache | undefined;
   private driver: CachingSqliteDriver | undefined;
 
   constructor(private readonly config: CachingSqliteDialectConfig) {
     this.statements = new StatementCache(config.database, config.statementCacheSize);
+    const mode = config.readCache ?? 'off';
+    this.reads = mode === 'off' ? undefined : new ReadCache(config.database, mode === 'exclusive');
   }
 
   createDriver(): Driver {
-    this.driver = new CachingSqliteDriver(this.config.database, this.statements);
+    this.driver = new CachingSqliteDriver(this.config.database, this.statements, this.reads);
     return this.driver;
+  }
+
+  /** Forgets every kept statement and answer (after migrations: the schema changed). */
+  forgetStatements(): void {
+    this.statements.clear();
+    this.reads?.clear();
   }
 
   /**
@@ -194,8 +224,9 @@ class CachingSqliteDriver implements Driver {
   constructor(
     private readonly database: SQLite.Database,
     statements: StatementCache,
+    reads: ReadCache | undefined,
   ) {
-    this.connection = new CachingSqliteConnection(statements);
+    this.connection = new CachingSqliteConnection(database, statements, reads);
   }
 
   async init(): Promise<void> {}
@@ -247,7 +278,11 @@ class CachingSqliteDriver implements Driver {
 }
 
 class CachingSqliteConnection implements DatabaseConnection {
-  constructor(private readonly statements: StatementCache) {}
+  constructor(
+    private readonly database: SQLite.Database,
+    private readonly statements: StatementCache,
+    private readonly reads: ReadCache | undefined,
+  ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     return this.run(compiledQuery);
@@ -256,8 +291,18 @@ class CachingSqliteConnection implements DatabaseConnection {
   run<R>(compiledQuery: CompiledQuery): QueryResult<R> {
     const statement = this.statements.get(compiledQuery.sql);
     const parameters = compiledQuery.parameters as unknown[];
+    // Marked before it runs: whether it succeeds or fails, no answer it could change is given again.
+    this.reads?.wrote(statement);
     // better-sqlite3 answers rows only from statements that return them, and `run` for the rest.
-    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    if (statement.reader) {
+      // Inside a transaction (however it was begun) a read sees that transaction's own writes.
+      const reads = this.reads && !this.database.inTransaction ? this.reads : undefined;
+      const kept = reads?.lookup(statement, parameters);
+      if (kept) return { rows: kept as R[] };
+      const rows = statement.all(parameters);
+      reads?.keep(statement, parameters, rows);
+      return { rows: rows as R[] };
+    }
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }

@@ -89,6 +89,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     // The default is full; these tests survive no power loss, and full makes each commit wait for the disk.
     sqliteSync: 'normal',
     sqliteLocking: 'shared',
+    sqliteReadCache: 'on',
     scryptCost: 1024,
     defaultTokenTtl: 60 * 24 * 3600,
     recallSeconds: 120,

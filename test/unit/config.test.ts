@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, ['--bogus'])).toThrow(ConfigError);
   });
 
-  it('syncs SQLite commits fully unless QUNLIAO_SQLITE_SYNC / --sqlite-sync says normal, and locks the file only per statement unless QUNLIAO_SQLITE_LOCKING says exclusive', () => {
+  it('syncs SQLite commits fully unless QUNLIAO_SQLITE_SYNC / --sqlite-sync says normal, and locks the file only per statement unless QUNLIAO_SQLITE_LOCKING says exclusive, and keeps read answers unless QUNLIAO_SQLITE_READ_CACHE says off', () => {
     expect(loadConfig({}, []).sqliteSync).toBe('full');
     expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'normal' }, []).sqliteSync).toBe('normal');
     expect(loadConfig({ QUNLIAO_SQLITE_SYNC: 'full' }, []).sqliteSync).toBe('full');
@@ -67,6 +67,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ QUNLIAO_SQLITE_LOCKING: 'exclusive' }, []).sqliteLocking).toBe('exclusive');
     expect(loadConfig({ QUNLIAO_SQLITE_LOCKING: 'exclusive' }, ['--sqlite-locking', 'shared']).sqliteLocking).toBe('shared');
     expect(() => loadConfig({ QUNLIAO_SQLITE_LOCKING: 'none' }, [])).toThrow(/QUNLIAO_SQLITE_LOCKING/);
+    expect(loadConfig({}, []).sqliteReadCache).toBe('on');
+    expect(loadConfig({ QUNLIAO_SQLITE_READ_CACHE: 'off' }, []).sqliteReadCache).toBe('off');
+    expect(loadConfig({ QUNLIAO_SQLITE_READ_CACHE: 'off' }, ['--sqlite-read-cache', 'on']).sqliteReadCache).toBe('on');
+    expect(() => loadConfig({ QUNLIAO_SQLITE_READ_CACHE: 'yes' }, [])).toThrow(/QUNLIAO_SQLITE_READ_CACHE/);
     expect(() => loadConfig({ QUNLIAO_SQLITE_SYNC: 'off' }, [])).toThrow(ConfigError);
     expect(() => loadConfig({ QUNLIAO_SQLITE_SYNC: 'FULL' }, [])).toThrow('QUNLIAO_SQLITE_SYNC');
     expect(() => loadConfig({}, ['--sqlite-sync', 'extra'])).toThrow('--sqlite-sync');
