@@ -1,6 +1,6 @@
 // Request context: which app a request is for (from /{org}/{app}/…) and who is calling, checked
 // against the route's row of the access table (src/api/access.ts) before the handler runs.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { accessOf, type Access, type RoomRole } from '../api/access.js';
 import type { App } from '../services/apps.js';
 import { DomainError, fail } from '../services/errors.js';
@@ -32,12 +32,17 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return match ? match[1] : header.trim() || undefined;
 }
 
+/** The URL without its query string ("/acme/chat/users/u1"). */
+export function urlPath(req: FastifyRequest): string {
+  const query = req.url.indexOf('?');
+  return query === -1 ? req.url : req.url.slice(0, query);
+}
+
 /** The part of the URL after /{org}/{app}, without the query string ("/users/u1"). */
-export function appPath(req: FastifyRequest): string {
+export function appPath(req: FastifyRequest, pathname: string = urlPath(req)): string {
   const { org, app } = req.params as AppParams;
-  const pathname = req.url.split('?')[0] ?? '';
-  const prefix = `/${org}/${app}`;
-  return pathname.startsWith(prefix) ? pathname.slice(prefix.length) || '/' : pathname;
+  const prefixLength = org.length + app.length + 2;
+  return pathname.startsWith(`/${org}/${app}`) ? pathname.slice(prefixLength) || '/' : pathname;
 }
 
 /** What an org or app name can be (config.ts): anything else, empty included, names no app. */
@@ -47,9 +52,14 @@ export function registerContext(server: FastifyInstance, services: Services): vo
   server.decorateRequest('chatApp', null as unknown as App);
   server.decorateRequest('principal', undefined);
 
-  // Each route's row of the access table, looked up once when the route is registered.
+  // Each route's row of the access table, looked up once when the route is registered, and its
+  // check as the route's first preHandler: no lookup of the rule per request (fastify's
+  // `request.routeOptions` builds a new object on every read).
   server.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), access: accessOf(Array.isArray(route.method) ? route.method[0]! : route.method, route.url) };
+    const access = accessOf(Array.isArray(route.method) ? route.method[0]! : route.method, route.url);
+    route.config = { ...(route.config ?? {}), access };
+    const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [checkAccess(access), ...own];
   });
 
   server.addHook('onRequest', (req, _reply, done) => {
@@ -71,19 +81,19 @@ export function registerContext(server: FastifyInstance, services: Services): vo
     }, done);
   });
 
-  server.addHook('preHandler', (req, _reply, done) => {
-    if (!req.chatApp) return done();
-    const rule = req.routeOptions.config.access ?? 'app';
-    if (rule === 'none') return done();
-    const token = bearerToken(req);
-    // An app token already checked may call every route: most requests of an app server.
-    const known = token === undefined ? undefined : services.tokens.knownAppToken(req.chatApp, token);
-    if (known) {
-      req.principal = known;
-      return done();
-    }
-    authorize(req, rule, token).then(() => done(), done);
-  });
+  function checkAccess(rule: Access): preHandlerHookHandler {
+    return function (req, _reply, done) {
+      if (!req.chatApp || rule === 'none') return done();
+      const token = bearerToken(req);
+      // An app token already checked may call every route: most requests of an app server.
+      const known = token === undefined ? undefined : services.tokens.knownAppToken(req.chatApp, token);
+      if (known) {
+        req.principal = known;
+        return done();
+      }
+      authorize(req, rule, token).then(() => done(), done);
+    };
+  }
 
   async function authorize(req: FastifyRequest, rule: Exclude<Access, 'none'>, token: string | undefined): Promise<void> {
     if (rule === 'registration' && !token) fail('registrationClosed');

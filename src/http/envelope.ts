@@ -2,7 +2,7 @@
 // action, application, path, uri, entities, data, timestamp, duration, organization,
 // applicationName, then count / cursor / params / properties where an operation shows them.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { appPath } from './context.js';
+import { appPath, urlPath } from './context.js';
 import { allQueryValues } from './query.js';
 
 export interface EnvelopeFields {
@@ -18,17 +18,17 @@ export interface EnvelopeFields {
   extra?: Record<string, unknown>;
 }
 
-function requestUri(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}${req.url.split('?')[0]}`;
-}
+/** The default `action` of each method, without a new lower-cased string per answer. */
+const ACTIONS = new Map(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].map((m) => [m, m.toLowerCase()]));
 
 export function envelope(req: FastifyRequest, reply: FastifyReply, fields: EnvelopeFields): Record<string, unknown> {
   const app = req.chatApp;
+  const pathname = urlPath(req);
   const body: Record<string, unknown> = {
-    action: fields.action ?? req.method.toLowerCase(),
+    action: fields.action ?? ACTIONS.get(req.method) ?? req.method.toLowerCase(),
     application: app.uuid,
-    path: appPath(req),
-    uri: requestUri(req),
+    path: appPath(req, pathname),
+    uri: `${req.protocol}://${req.host}${pathname}`,
     entities: fields.entities ?? [],
   };
   if (fields.data !== undefined) body.data = fields.data;
