@@ -179,6 +179,8 @@ export async function startQunliao(name: string, port: number, dir: string, env:
       // Nothing else opens a bench server's database: it runs as a one-process production server
       // would be set up (no file lock per statement). BENCH_SQLITE_LOCKING=shared measures the default.
       QUNLIAO_SQLITE_LOCKING: process.env.BENCH_SQLITE_LOCKING ?? 'exclusive',
+      // The default (on); BENCH_SQLITE_READ_CACHE=off measures every read running its statement.
+      QUNLIAO_SQLITE_READ_CACHE: process.env.BENCH_SQLITE_READ_CACHE ?? 'on',
       QUNLIAO_APPS: `${APP.org}#${APP.app}:${APP.clientId}:${APP.clientSecret}`,
       ...env,
     },

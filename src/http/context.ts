@@ -25,9 +25,13 @@ export interface AppParams {
   app: string;
 }
 
+/** What follows `Bearer ` in the common form of the header: no other space, no tab. */
+const PLAIN_BEARER = /^Bearer [^\s]+$/;
+
 export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
+  if (PLAIN_BEARER.test(header)) return header.slice(7);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : header.trim() || undefined;
 }

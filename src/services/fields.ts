@@ -24,6 +24,11 @@ export function stringArray(value: unknown, code: ErrorCode, params: ErrorParams
 
 /** A comma list from a URL segment ("u1,u2" or "u1%2Cu2", already decoded), without empties or repeats. */
 export function commaList(segment: string): string[] {
+  // One id, the common case (GET /chatgroups/{id}): no split, no set.
+  if (!segment.includes(',')) {
+    const one = segment.trim();
+    return one.length > 0 ? [one] : [];
+  }
   return [...new Set(segment.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
 }
 

@@ -7,7 +7,8 @@
 // - Every statement qunliao runs on SQLite passes through one connection (src/store/sqlite-driver.ts),
 //   so every write of this process is seen: an INSERT, UPDATE or DELETE marks its table and the
 //   tables whose foreign keys cascade from it (read from the schema); any other statement that is
-//   not a plain SELECT or transaction control (DDL, PRAGMA, a WITH … INSERT) marks every table.
+//   not a plain SELECT or transaction control (DDL, PRAGMA, a WITH … INSERT) marks every table, as
+//   does every write once the schema has a trigger.
 // - Writes of other processes: with `QUNLIAO_SQLITE_LOCKING=exclusive` SQLite lets no other
 //   connection open the file. With `shared`, `PRAGMA data_version` tells whether another connection
 //   committed since the last look, checked before a kept answer is given; if one did, nothing kept
@@ -20,9 +21,9 @@
 import type SQLite from 'better-sqlite3';
 
 /** Kept answers of more rows than this are not worth their memory. */
-export const MAX_ROWS = 100;
+export const MAX_ROWS = 50;
 /** Rows kept in all at most; past it, every kept answer is forgotten at once (and kept again as read). */
-export const DEFAULT_KEPT_ROWS = 20_000;
+export const DEFAULT_KEPT_ROWS = 5_000;
 
 /** What a statement does to the tables, from its SQL text (computed once per kept statement). */
 export interface StatementEffect {

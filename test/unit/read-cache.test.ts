@@ -8,9 +8,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql, type Generated } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_ROWS, statementEffect } from '../../src/store/read-cache.js';
+import { MAX_ROWS, ReadCache, statementEffect } from '../../src/store/read-cache.js';
 import { CachingSqliteDialect } from '../../src/store/sqlite-driver.js';
-import type { ReadCache } from '../../src/store/read-cache.js';
 
 interface Tables {
   parents: { id: number; name: string };
@@ -182,6 +181,31 @@ describe.each(['shared', 'exclusive'] as const)('read cache (%s locking)', (mode
     }).toThrow(TypeError);
     first.push({ name: 'mine' });
     expect(await childrenOf(1)).toEqual([{ name: 'c1' }]);
+  });
+});
+
+describe('ReadCache capacity', () => {
+  it('forgets every kept answer once it holds its capacity of rows, and keeps on keeping', () => {
+    const file = new SQLite(':memory:');
+    file.exec('create table t (id integer primary key)');
+    const cache = new ReadCache(file, true, 3);
+    const statement = { text: 'select "id" from "t" where "id" = ?' };
+    for (const id of [1, 2, 3]) cache.keep(statement, [id], [{ id }]);
+    expect(cache.size).toBe(3);
+    expect(cache.lookup(statement, [1])).toEqual([{ id: 1 }]);
+    cache.keep(statement, [4], [{ id: 4 }]);
+    expect(cache.size).toBe(1);
+    expect(cache.lookup(statement, [1])).toBeUndefined();
+    expect(cache.lookup(statement, [4])).toEqual([{ id: 4 }]);
+    // An empty answer counts as one row; one of more than MAX_ROWS is not kept.
+    cache.keep(statement, [5], []);
+    expect(cache.lookup(statement, [5])).toEqual([]);
+    cache.keep(statement, [6], Array.from({ length: MAX_ROWS + 1 }, () => ({ id: 6 })));
+    expect(cache.lookup(statement, [6])).toBeUndefined();
+    // Values a Map cannot tell apart as SQLite does are not kept.
+    cache.keep(statement, [Buffer.from('x')], [{ id: 7 }]);
+    expect(cache.lookup(statement, [Buffer.from('x')])).toBeUndefined();
+    file.close();
   });
 });
 
