@@ -163,13 +163,18 @@ export class ReadCache {
     const { writes } = this.effectOf(statement);
     if (writes !== 'all' && writes.length === 0) return;
     this.clock++;
-    if (writes === 'all' || this.anyTrigger) {
+    if (writes === 'all') {
       this.everythingChangedAt = this.clock;
-      // DDL may have changed the tables and their foreign keys.
-      if (writes === 'all') this.forgetSchema();
+      // DDL may have changed the tables, their foreign keys and triggers.
+      this.forgetSchema();
       return;
     }
+    // Read first: it is what knows whether a trigger exists now.
     const schema = this.schema();
+    if (this.anyTrigger) {
+      this.everythingChangedAt = this.clock;
+      return;
+    }
     for (const table of writes) {
       const reached = schema.get(table);
       if (reached === undefined) {
