@@ -25,13 +25,9 @@ export interface AppParams {
   app: string;
 }
 
-/** What follows `Bearer ` in the common form of the header: no other space, no tab. */
-const PLAIN_BEARER = /^Bearer [^\s]+$/;
-
 export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
-  if (PLAIN_BEARER.test(header)) return header.slice(7);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : header.trim() || undefined;
 }
@@ -45,8 +41,8 @@ export function urlPath(req: FastifyRequest): string {
 /** The part of the URL after /{org}/{app}, without the query string ("/users/u1"). */
 export function appPath(req: FastifyRequest, pathname: string = urlPath(req)): string {
   const { org, app } = req.params as AppParams;
-  const prefixLength = org.length + app.length + 2;
-  return pathname.startsWith(`/${org}/${app}`) ? pathname.slice(prefixLength) || '/' : pathname;
+  const prefix = `/${org}/${app}`;
+  return pathname.startsWith(prefix) ? pathname.slice(prefix.length) || '/' : pathname;
 }
 
 /** What an org or app name can be (config.ts): anything else, empty included, names no app. */

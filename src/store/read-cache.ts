@@ -47,7 +47,7 @@ const VOLATILE = /\b(?:random|randomblob|date|time|datetime|julianday|strftime|u
 /** The table a NAME match names. */
 const tableOf = (m: RegExpExecArray) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!);
 
-export function statementEffect(text: string, known: ReadonlySet<string>): StatementEffect {
+export function statementEffect(text: string, known: { has(table: string): boolean }): StatementEffect {
   if (TRANSACTION_CONTROL.test(text)) return { reads: undefined, writes: [] };
   const target = WRITE_TARGET.exec(text);
   if (target) return { reads: undefined, writes: [tableOf(target)] };
@@ -92,7 +92,7 @@ export interface CacheableStatement {
 }
 
 export class ReadCache {
-  /** Statements with kept answers, and how many rows (at least one per answer) they keep in all. */
+  /** Statements with kept answers, and how many rows they keep in all (rowsCounted). */
   private readonly keeping = new Set<CacheableStatement>();
   private keptRows = 0;
   /** Advances on every write; a table's mark is the clock of its last write. */
@@ -101,7 +101,6 @@ export class ReadCache {
   private everythingChangedAt = 0;
   /** Per table, the tables a write to it may change (itself and its cascading children). */
   private reach: Map<string, string[]> | undefined;
-  private known: ReadonlySet<string> | undefined;
   private anyTrigger = false;
   private readonly dataVersion: SQLite.Statement | undefined;
   private lastDataVersion: unknown;
@@ -120,9 +119,7 @@ export class ReadCache {
   }
 
   private effectOf(statement: CacheableStatement): StatementEffect {
-    if (statement.effect) return statement.effect;
-    this.known ??= new Set(this.schema().keys());
-    statement.effect = statementEffect(statement.text, this.known);
+    statement.effect ??= statementEffect(statement.text, this.schema());
     return statement.effect;
   }
 
@@ -152,9 +149,11 @@ export class ReadCache {
       if (!(next instanceof Map)) node.set(path[i], (next = new Map()));
       node = next;
     }
-    node.set(path[path.length - 1], new Entry(rows.slice(), this.clock, reads));
-    // An answer kept again over an older one is counted again: the count may run ahead, never behind.
-    this.keptRows += Math.max(rows.length, 1);
+    const last = path[path.length - 1];
+    const older = node.get(last);
+    if (older instanceof Entry) this.keptRows -= rowsCounted(older.rows);
+    node.set(last, new Entry(rows.slice(), this.clock, reads));
+    this.keptRows += rowsCounted(rows);
     this.keeping.add(statement);
   }
 
@@ -166,7 +165,7 @@ export class ReadCache {
     if (writes === 'all') {
       this.everythingChangedAt = this.clock;
       // DDL may have changed the tables, their foreign keys and triggers.
-      this.forgetSchema();
+      this.reach = undefined;
       return;
     }
     // Read first: it is what knows whether a trigger exists now.
@@ -190,7 +189,7 @@ export class ReadCache {
     this.forgetAnswers();
     this.clock++;
     this.everythingChangedAt = this.clock;
-    this.forgetSchema();
+    this.reach = undefined;
   }
 
   private forgetAnswers(): void {
@@ -199,12 +198,7 @@ export class ReadCache {
     this.keptRows = 0;
   }
 
-  private forgetSchema(): void {
-    this.reach = undefined;
-    this.known = undefined;
-  }
-
-  /** Rows kept now (at least one per answer; see keep). */
+  /** Rows kept now (an empty answer counts as one). */
   get size(): number {
     return this.keptRows;
   }
@@ -251,6 +245,9 @@ export class ReadCache {
     return reach;
   }
 }
+
+/** What an answer counts against the capacity: its rows, or one for an empty one. */
+const rowsCounted = (rows: readonly unknown[]) => Math.max(rows.length, 1);
 
 /** Values a Map tells apart exactly as SQLite does (not blobs or bigints, compared by identity there). */
 function plainValue(value: unknown): boolean {

@@ -193,7 +193,11 @@ describe('ReadCache capacity', () => {
     file.exec('create table t (id integer primary key)');
     const cache = new ReadCache(file, true, 3);
     const statement = { text: 'select "id" from "t" where "id" = ?' };
-    for (const id of [1, 2, 3]) cache.keep(statement, [id], [{ id }]);
+    for (const id of [1, 2]) cache.keep(statement, [id], [{ id }]);
+    // An answer kept again in place of an older one is counted once.
+    cache.keep(statement, [2], [{ id: 2 }]);
+    expect(cache.size).toBe(2);
+    cache.keep(statement, [3], [{ id: 3 }]);
     expect(cache.size).toBe(3);
     expect(cache.lookup(statement, [1])).toEqual([{ id: 1 }]);
     cache.keep(statement, [4], [{ id: 4 }]);
